@@ -1,0 +1,26 @@
+/**
+ * Two projects: `unit` (spec files beside the code) and `e2e` (e2e-spec files under test/, on the real
+ * PostgreSQL + pgvector, Redis and the fake Ollama). Run through `npm test`, which adds
+ * --experimental-vm-modules (pdf-parse loads pdf.js with a dynamic import).
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/test-env.ts'],
+};
+
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  projects: [
+    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testTimeout: 120_000,
+    },
+  ],
+};

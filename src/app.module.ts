@@ -1,0 +1,48 @@
+import * as fs from 'node:fs';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
+import { AppConfig, ServiceRole } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { LoggingModule } from './common/http/logging.module';
+import { QueueModule } from './common/queue/queue.module';
+import { DatabaseModule } from './database/database.module';
+import { DocumentsModule } from './documents/documents.module';
+import { HealthModule } from './health/health.module';
+import { IngestionWorkerModule } from './ingestion/ingestion-worker.module';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
+import { LlmModule } from './llm/llm.module';
+import { RetrievalModule } from './retrieval/retrieval.module';
+
+/** Everything both roles need: config, logs, database, queue, Ollama, health. */
+const CORE_MODULES: Type[] = [AppConfigModule, LoggingModule, DatabaseModule, QueueModule, LlmModule, HealthModule];
+
+/** The HTTP API. */
+const API_MODULES: Type[] = [AuthModule, KnowledgeBasesModule, DocumentsModule, IngestionModule, RetrievalModule, ChatModule];
+
+/** Bull processors and the reconciler; run them on as many machines as you like with ROLE=worker. */
+const WORKER_MODULES: Type[] = [IngestionWorkerModule];
+
+/**
+ * API and worker are the same code started in two roles (ROLE=api|worker|all), so workers scale out
+ * on other machines. A worker still answers /health.
+ */
+@Module({})
+export class AppModule {
+  static forRole(role: ServiceRole, config?: Pick<AppConfig, 'webDir'>): DynamicModule {
+    const imports: (Type | DynamicModule)[] = [...CORE_MODULES];
+    if (role !== 'worker') imports.push(...API_MODULES);
+    if (role !== 'api') imports.push(...WORKER_MODULES);
+    if (role !== 'worker' && config?.webDir && fs.existsSync(`${config.webDir}/index.html`)) {
+      imports.push(
+        ServeStaticModule.forRoot({
+          rootPath: config.webDir,
+          exclude: ['/api/{*rest}', '/v1/{*rest}', '/health', '/docs', '/docs/{*rest}', '/docs-json'],
+        }),
+      );
+    }
+    return { module: AppModule, imports };
+  }
+}

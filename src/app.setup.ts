@@ -1,0 +1,66 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { AppConfig } from './config/app-config';
+
+/** JSON bodies above this are refused with 413 before any handler runs. */
+export const JSON_BODY_LIMIT = '1mb';
+
+/**
+ * body-parser's messages ("Unexpected end of JSON input") don't say what was wrong with the request;
+ * Nest turns them into a 400 with the message as is, so word them for a person first.
+ */
+function explainBodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  const e = err as { type?: string; message?: string } | undefined;
+  if (e?.type === 'entity.parse.failed') e.message = `The request body is not valid JSON: ${e.message}`;
+  next(err);
+}
+
+/**
+ * Pipes, filters, security headers and OpenAPI: shared by main.ts and the e2e tests. The app must be
+ * created with `bodyParser: false` so the limits below are the only body parsers.
+ */
+export function configureApp(app: INestApplication, config: AppConfig): void {
+  const express = app as NestExpressApplication;
+  app.useLogger(app.get(Logger));
+  express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  express.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
+  express.use(explainBodyParserErrors);
+  express.disable('x-powered-by');
+  express.set('trust proxy', 'loopback');
+  app.use(
+    helmet({
+      // The admin UI loads its own scripts and styles only; inline styles come from Element Plus.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          frameSrc: ["'self'", 'blob:'],
+          objectSrc: ["'self'", 'blob:'],
+          connectSrc: ["'self'"],
+        },
+      },
+    }),
+  );
+  if (config.corsOrigins.length) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id'] });
+  }
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const openApi = new DocumentBuilder()
+    .setTitle('zhiku')
+    .setDescription('知库: knowledge-base question answering over your documents with a local Ollama')
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An access token from /api/auth/login or an API key (zk_…)' })
+    .addSecurityRequirements('bearer')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs-json' });
+}

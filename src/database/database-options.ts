@@ -1,0 +1,22 @@
+import * as path from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/**
+ * One definition of the database connection, shared by the app (TypeOrmModule) and the TypeORM CLI
+ * (src/database/data-source.ts), so migrations run against exactly what the app uses.
+ * Schema changes live only in migrations/: synchronize stays off.
+ */
+export function buildDataSourceOptions(databaseUrl: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: [path.join(__dirname, '..', '**', '*.entity.{ts,js}')],
+    migrations: [path.join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
+    migrationsTableName: 'migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    uuidExtension: 'pgcrypto',
+    extra: { max: 20, connectionTimeoutMillis: 5_000, application_name: 'zhiku' },
+  };
+}

@@ -1,0 +1,56 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * A passage of a document. `embedding` (halfvec, any dimension) and `searchVector` (tsvector of the
+ * jieba-segmented text) are written and read only by hand-written SQL in the chunk repository; the
+ * HNSW and GIN indexes over them are created in migrations.
+ */
+@Entity('chunks')
+@Index(['documentId', 'ordinal'], { unique: true })
+export class Chunk {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'uuid' })
+  documentId: string;
+
+  @Column({ type: 'uuid' })
+  knowledgeBaseId: string;
+
+  @Column({ type: 'int' })
+  ordinal: number;
+
+  /** Heading trail, e.g. "2 Simple manipulations › 2.1 Vectors and assignment". */
+  @Column({ type: 'text', default: '' })
+  title: string;
+
+  @Column({ type: 'text' })
+  content: string;
+
+  @Column({ type: 'int', nullable: true })
+  pageFrom: number | null;
+
+  @Column({ type: 'int', nullable: true })
+  pageTo: number | null;
+
+  @Column({ type: 'boolean', default: true })
+  enabled: boolean;
+
+  @Column({ type: 'int', default: 0 })
+  tokenCount: number;
+
+  @Column({ type: 'smallint', nullable: true })
+  embeddingDims: number | null;
+
+  @Column({ type: 'halfvec', nullable: true, select: false, insert: false, update: false })
+  embedding: string | null;
+
+  @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
+  searchVector: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult } from '@nestjs/terminus';
+import { Public } from '../common/http/public.decorator';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @Public()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Database, Redis and Ollama (with the configured models), each reported separately' })
+  check(): Promise<HealthCheckResult> {
+    return this.health.check();
+  }
+
+  @Get('live')
+  @Public()
+  @ApiOperation({ summary: 'Liveness: the process answers (used by container health checks)' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}

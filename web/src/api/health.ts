@@ -1,0 +1,72 @@
+import type { HealthComponent, HealthSummary } from './types';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
+/**
+ * Reads GET /health (a @nestjs/terminus body, 200 or 503):
+ *   {status, info, error, details: {database: {status}, redis: {status}, ollama: {status, ...}}}
+ * From `details.ollama` it takes (first found): `url`|`baseUrl`; `version`; `hint`|`fix`;
+ * `message`; models as `missingModels: string[]`, or `models: {embedding: {name, present}, chat: {...}}`,
+ * or `embeddingModel`/`chatModel` as a name or `{name, present}`.
+ */
+export function summarizeHealth(body: unknown, httpOk: boolean): HealthSummary {
+  const b = isObj(body) ? body : {};
+  const details = (isObj(b.details) ? b.details : { ...(isObj(b.info) ? b.info : {}), ...(isObj(b.error) ? b.error : {}) }) as Obj;
+  const components: Record<string, HealthComponent> = {};
+  for (const [k, v] of Object.entries(details)) if (isObj(v)) components[k] = v as HealthComponent;
+
+  const o = (components.ollama ?? {}) as Obj;
+  const ollamaUp = o.status === 'up' || o.reachable === true;
+  const missing = new Set<string>();
+  if (Array.isArray(o.missingModels)) for (const m of o.missingModels) if (typeof m === 'string') missing.add(m);
+
+  let embeddingModel: string | undefined;
+  let chatModel: string | undefined;
+  const readModel = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return v;
+    if (isObj(v)) {
+      const name = str(v.name) ?? str(v.model);
+      if (name && (v.present === false || v.installed === false || v.available === false)) missing.add(name);
+      return name;
+    }
+    return undefined;
+  };
+  const models = isObj(o.models) ? o.models : {};
+  embeddingModel = readModel(models.embedding) ?? readModel(o.embeddingModel) ?? readModel(o.embedding);
+  chatModel = readModel(models.chat) ?? readModel(o.chatModel) ?? readModel(o.chat);
+  if (Array.isArray(o.models)) for (const m of o.models) readModel(m);
+
+  const hint = str(o.hint) ?? str(o.fix) ?? str(o.fixHint);
+  const message = str(o.message) ?? str(o.error);
+  return {
+    reachable: true,
+    ok: httpOk && b.status !== 'error',
+    ollamaUp,
+    ollamaUrl: str(o.url) ?? str(o.baseUrl) ?? str(o.host),
+    ollamaVersion: str(o.version),
+    embeddingModel,
+    chatModel,
+    missingModels: [...missing],
+    message,
+    hint,
+    components,
+  };
+}
+
+export async function fetchHealth(signal?: AbortSignal): Promise<HealthSummary> {
+  try {
+    const res = await fetch('/health', { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return summarizeHealth(body, res.ok);
+  } catch {
+    return { reachable: false, ok: false, ollamaUp: false, missingModels: [], components: {} };
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Shapes of the public REST API (issues 3, 4 and 5), as the UI reads them.
+ * Fields marked "assumed" are not spelled out in the issues; web/README.md lists them for the backend.
+ */
+
+export type Role = 'admin' | 'member';
+
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt?: string;
+}
+
+export interface LoginResponse {
+  accessToken: string;
+  expiresIn: number;
+  user: User;
+}
+
+/** Error body of every failed request: `{statusCode, error, message}`. */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+}
+
+export type SearchMode = 'hybrid' | 'vector' | 'keyword';
+
+/** Stored in the knowledge base's `settings` JSON (assumed field names). */
+export interface KnowledgeBaseSettings {
+  prompt?: string | null;
+  chatModel?: string | null;
+  mode?: SearchMode;
+  topK?: number;
+  minScore?: number | null;
+  /** 'text': answer with noHitText without calling the model; 'model': let the model answer without sources. */
+  noHitBehavior?: 'text' | 'model';
+  noHitText?: string | null;
+  rewriteFollowUps?: boolean;
+  historyTurns?: number;
+}
+
+export interface KnowledgeBase {
+  id: string;
+  slug?: string;
+  name: string;
+  description?: string;
+  embeddingModel: string;
+  embeddingDimension?: number;
+  chunkSize: number;
+  chunkOverlap: number;
+  settings?: KnowledgeBaseSettings;
+  documentCount?: number;
+  chunkCount?: number;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface KnowledgeBaseInput {
+  name: string;
+  description?: string;
+  embeddingModel?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+  settings?: KnowledgeBaseSettings;
+}
+
+export type DocumentStatus = 'queued' | 'parsing' | 'chunking' | 'embedding' | 'ready' | 'failed';
+
+export interface DocumentItem {
+  id: string;
+  knowledgeBaseId: string;
+  filename: string;
+  mimeType?: string;
+  sizeBytes?: number;
+  sha256?: string;
+  status: DocumentStatus;
+  progress: number;
+  /** e.g. "waiting for Ollama" while a stage retries (assumed name, from the schema's status_detail). */
+  statusDetail?: string | null;
+  pageCount?: number | null;
+  chunkCount?: number | null;
+  error?: { code: string; message: string } | null;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface UploadedDocument {
+  id: string;
+  filename: string;
+  status: DocumentStatus;
+  duplicate: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface Chunk {
+  id: string;
+  ordinal: number;
+  title?: string;
+  content: string;
+  pageFrom?: number | null;
+  pageTo?: number | null;
+  enabled: boolean;
+}
+
+export interface SearchRequest {
+  query: string;
+  mode?: SearchMode;
+  topK?: number;
+  minScore?: number;
+}
+
+export interface SearchResult {
+  chunkId: string;
+  documentId: string;
+  documentName: string;
+  title?: string;
+  content: string;
+  pageFrom?: number | null;
+  pageTo?: number | null;
+  score: number;
+  vectorScore?: number | null;
+  keywordScore?: number | null;
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+  timings?: { embedMs?: number; searchMs?: number };
+}
+
+export interface Citation {
+  index: number;
+  chunkId: string;
+  documentId: string;
+  documentName: string;
+  pageFrom?: number | null;
+  pageTo?: number | null;
+  snippet?: string;
+  title?: string;
+  content?: string;
+}
+
+export interface AskUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+export interface AskDone {
+  answer: string;
+  citations: Citation[];
+  conversationId: string;
+  messageId: string;
+  usage?: AskUsage;
+  timings?: Record<string, number>;
+}
+
+export interface ConversationSummary {
+  id: string;
+  knowledgeBaseId?: string;
+  title?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+/** One question/answer as the chat page shows it, whatever the server's message layout. */
+export interface ChatTurn {
+  messageId?: string;
+  question: string;
+  answer: string;
+  citations: Citation[];
+  /** Candidates sent to the model (from the `sources` event) — used while the answer streams. */
+  sources?: Citation[];
+  status: 'streaming' | 'done' | 'error' | 'stopped';
+  error?: string;
+  usage?: AskUsage;
+  timings?: Record<string, number>;
+}
+
+export interface OllamaModel {
+  name: string;
+  size?: number;
+  modifiedAt?: string;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  capabilities?: string[];
+}
+
+export interface PullProgress {
+  status: string;
+  digest?: string;
+  total?: number;
+  completed?: number;
+}
+
+export type ApiKeyScope = 'ask' | 'write';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** First characters of the secret, e.g. "zk_AbC1…" (assumed; shown when present). */
+  prefix?: string;
+  knowledgeBaseIds: string[] | 'all';
+  scopes: ApiKeyScope[];
+  expiresAt?: string | null;
+  lastUsedAt?: string | null;
+  createdAt?: string;
+}
+
+export interface ApiKeyInput {
+  name: string;
+  knowledgeBaseIds: string[] | 'all';
+  scopes: ApiKeyScope[];
+  expiresAt?: string;
+}
+
+export interface HealthComponent {
+  status: 'up' | 'down' | string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+/** What the UI takes out of GET /health (see api/health.ts for the shapes it accepts). */
+export interface HealthSummary {
+  reachable: boolean;
+  ok: boolean;
+  ollamaUp: boolean;
+  ollamaUrl?: string;
+  ollamaVersion?: string;
+  embeddingModel?: string;
+  chatModel?: string;
+  missingModels: string[];
+  message?: string;
+  hint?: string;
+  components: Record<string, HealthComponent>;
+}

@@ -1,0 +1,47 @@
+import type { DocumentItem, DocumentStatus } from '@/api/types';
+
+export const FINAL: DocumentStatus[] = ['ready', 'failed'];
+export const isFinal = (s: DocumentStatus) => FINAL.includes(s);
+
+export const ACCEPTED_EXTENSIONS = ['.pdf', '.docx', '.md', '.markdown', '.txt', '.text'];
+export const ACCEPT_ATTR = ACCEPTED_EXTENSIONS.join(',') + ',application/pdf,text/plain,text/markdown';
+
+export function hasAcceptedExtension(name: string): boolean {
+  const lower = name.toLowerCase();
+  return ACCEPTED_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/**
+ * One change from GET /api/knowledge-bases/:id/events. Accepted payloads: the document itself
+ * (`{id, status, progress, …}`), `{documentId, status, progress, …}`, or `{document: {...}}`.
+ * Event names `deleted`/`document.deleted` (or `deleted: true`) remove the row.
+ */
+export function parseDocumentEvent(
+  event: string,
+  data: unknown,
+): { id: string; patch: Partial<DocumentItem>; deleted: boolean } | null {
+  if (!data || typeof data !== 'object') return null;
+  const raw = data as Record<string, unknown>;
+  const d = (raw.document && typeof raw.document === 'object' ? raw.document : raw) as Record<string, unknown>;
+  const id = (raw.documentId ?? d.documentId ?? d.id) as string | undefined;
+  if (!id || typeof id !== 'string') return null;
+  const deleted = /delet|remov/i.test(event) || raw.deleted === true || raw.type === 'deleted';
+  const patch: Partial<DocumentItem> = {};
+  const keys: (keyof DocumentItem)[] = [
+    'filename',
+    'status',
+    'progress',
+    'statusDetail',
+    'pageCount',
+    'chunkCount',
+    'error',
+    'sizeBytes',
+    'mimeType',
+    'updatedAt',
+  ];
+  for (const k of keys) if (k in d) (patch as Record<string, unknown>)[k] = d[k];
+  if ('errorCode' in d && !('error' in d)) {
+    patch.error = d.errorCode ? { code: String(d.errorCode), message: String(d.errorMessage ?? '') } : null;
+  }
+  return { id, patch, deleted };
+}
