@@ -3,7 +3,7 @@
  * PostgreSQL + pgvector, Redis and the fake Ollama). Run through `npm test`, which adds
  * --experimental-vm-modules (pdf-parse loads pdf.js with a dynamic import).
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] };
 const common = {
   testEnvironment: 'node',
   transform,
@@ -12,6 +12,8 @@ const common = {
 };
 
 module.exports = {
+  // A global option in jest 30 (ignored per project); e2e tests start real services and documents.
+  testTimeout: 120_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   projects: [
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
@@ -20,7 +22,6 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

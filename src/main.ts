@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
 import { checkRedis } from './common/queue/redis-preflight';
 import { AppConfig, ConfigError, loadAppConfig } from './config/app-config';
 import { preparePostgres } from './database/migrate';
@@ -16,13 +13,18 @@ async function bootstrap(): Promise<void> {
   }
   try {
     // Database and Redis must be there; Ollama may be down (health says so, documents wait).
-    const applied = await preparePostgres(config.databaseUrl, { migrate: config.role !== 'worker' && process.env.MIGRATE_ON_START !== 'false' });
+    const migrate = config.role !== 'worker' && process.env.MIGRATE_ON_START !== 'false';
+    const applied = await preparePostgres(config.databaseUrl, { migrate });
     if (applied.length) console.log(JSON.stringify({ level: 30, msg: `applied migrations: ${applied.join(', ')}` }));
     await checkRedis(config.redisUrl);
   } catch (err) {
     return fail((err as Error).message);
   }
 
+  // Loaded only now, so a bad setting fails in a blink instead of after loading the whole app.
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = await import('./app.module');
+  const { configureApp } = await import('./app.setup');
   const app = await NestFactory.create(AppModule.forRole(config.role, config), { bufferLogs: true, bodyParser: false });
   configureApp(app, config);
   await app.listen(config.port, config.host);

@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 
 /** read: search, ask, conversations, viewing · write: uploads, edits, deletes · manage: members (owner or admin). */
 export type KnowledgeBaseAccessLevel = 'read' | 'write' | 'manage';
@@ -56,3 +56,13 @@ export const AdminOnly = (): MethodDecorator & ClassDecorator => SetMetadata(ADM
  * by the principal itself (e.g. GET /v1/models, GET /api/knowledge-bases via AccessService).
  */
 export const AllowApiKeys = (): MethodDecorator & ClassDecorator => SetMetadata(ALLOW_API_KEYS_KEY, true);
+
+/**
+ * The id of the knowledge base @KnowledgeBaseAccess resolved for this request (also when the route
+ * named it through a document, chunk, conversation or slug).
+ */
+export const ResolvedKnowledgeBaseId = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): string | undefined =>
+    ctx.switchToHttp().getRequest<{ knowledgeBaseAccess?: { knowledgeBaseId: string } }>().knowledgeBaseAccess
+      ?.knowledgeBaseId,
+);

@@ -1,11 +1,11 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer';
 
 /** Who did what and when: logins, key creation/revocation, deletions. Append-only. */
 @Entity('audit_log')
 export class AuditLogEntry {
-  @PrimaryGeneratedColumn({ type: 'bigint', transformer: bigintToNumber })
-  id: number;
+  /** bigint: pg hands it over as a string. */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   at: Date;

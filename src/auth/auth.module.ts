@@ -1,5 +1,75 @@
-import { Module } from '@nestjs/common';
+import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AccessGuard } from './access.guard';
+import { AccessService } from './access.service';
+import { ApiKey } from './api-key.entity';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+import { AuditDeletionsInterceptor } from './audit-deletions.interceptor';
+import { AuditLogEntry } from './audit-log-entry.entity';
+import { AuditController } from './audit.controller';
+import { AuditService } from './audit.service';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { loadJwtSecret } from './jwt-secret';
+import { KnowledgeBaseMember } from './knowledge-base-member.entity';
+import { MembersController } from './members.controller';
+import { MembersService } from './members.service';
+import { RateLimiterService } from './rate-limiter.service';
+import { RejectNulBytesMiddleware } from './reject-nul-bytes.middleware';
+import { SetupController } from './setup.controller';
+import { TokenService } from './token.service';
+import { User } from './user.entity';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 
-// Placeholder: filled in by its issue.
-@Module({})
-export class AuthModule {}
+/**
+ * Accounts, API keys, knowledge-base membership, limits and the audit log. Provides the global
+ * AccessGuard (every route needs credentials unless @Public) and exports AccessService and
+ * AuditService for other features' list filters and audit entries.
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([User, ApiKey, KnowledgeBaseMember, AuditLogEntry]),
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG, getDataSourceToken()],
+      useFactory: async (config: AppConfig, db: DataSource) => ({
+        secret: await loadJwtSecret(config, db),
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [
+    AuthController,
+    SetupController,
+    UsersController,
+    ApiKeysController,
+    MembersController,
+    AuditController,
+  ],
+  providers: [
+    UsersService,
+    TokenService,
+    AuthService,
+    ApiKeysService,
+    AccessService,
+    MembersService,
+    AuditService,
+    RateLimiterService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: AuditDeletionsInterceptor },
+  ],
+  exports: [AccessService, AuditService],
+})
+export class AuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RejectNulBytesMiddleware).forRoutes('{*splat}');
+  }
+}

@@ -1,5 +1,20 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
+import { RetrievalModule } from '../retrieval/retrieval.module';
+import { ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+import { Conversation } from './conversation.entity';
+import { ConversationsController } from './conversations.controller';
+import { ConversationsService } from './conversations.service';
+import { Message } from './message.entity';
+import { OpenAiCompatController } from './openai/openai-compat.controller';
+import { OpenAiCompatService } from './openai/openai-compat.service';
 
-// Placeholder: filled in by its issue.
-@Module({})
+/** Grounded answers with citations over REST (JSON and SSE) and the OpenAI-compatible /v1 API. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Conversation, Message, KnowledgeBase]), RetrievalModule],
+  controllers: [ChatController, ConversationsController, OpenAiCompatController],
+  providers: [ChatService, ConversationsService, OpenAiCompatService],
+})
 export class ChatModule {}

@@ -20,12 +20,18 @@ export interface AppConfig {
   maxUploadMb: number;
   embedBatchSize: number;
   embedConcurrency: number;
+  /** Documents one worker process ingests at once. */
+  ingestionConcurrency: number;
+  /** Seconds between reconciler passes (re-enqueue documents whose job was lost, e.g. Redis lost its data). */
+  ingestionReconcileSec: number;
   /** Seconds an Ollama request may take before it counts as failed. */
   ollamaTimeoutSec: number;
   adminEmail?: string;
   adminPassword?: string;
   jwtSecret?: string;
   jwtExpiresInSec: number;
+  /** Questions and searches one API key may make per minute (across all API replicas). */
+  apiKeyAskLimitPerMin: number;
   corsOrigins: string[];
   logLevel: string;
   /** Serve the built admin UI from this folder at `/` (empty: do not serve). */
@@ -126,11 +132,14 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     maxUploadMb: int('MAX_UPLOAD_MB', 100, 1, 10_240),
     embedBatchSize: int('EMBED_BATCH_SIZE', 32, 1, 1024),
     embedConcurrency: int('EMBED_CONCURRENCY', 2, 1, 64),
+    ingestionConcurrency: int('INGESTION_CONCURRENCY', 2, 1, 32),
+    ingestionReconcileSec: int('INGESTION_RECONCILE_SEC', 60, 1, 86_400),
     ollamaTimeoutSec: int('OLLAMA_TIMEOUT_SEC', 300, 1, 86_400),
     adminEmail,
     adminPassword,
     jwtSecret,
     jwtExpiresInSec: int('JWT_EXPIRES_IN_SEC', 86_400, 60, 31_536_000),
+    apiKeyAskLimitPerMin: int('API_KEY_ASK_LIMIT_PER_MIN', 60, 1, 1_000_000),
     corsOrigins: (read('CORS_ORIGINS', '') as string)
       .split(',')
       .map((s) => s.trim())

@@ -11,7 +11,7 @@ export const FINAL_DOCUMENT_STATUSES: readonly DocumentStatus[] = ['ready', 'fai
  * ready, then it is removed in the same transaction that marks this one ready.
  */
 @Entity('documents')
-@Index(['knowledgeBaseId', 'sha256'])
+@Index(['knowledgeBaseId', 'sha256'], { unique: true })
 @Index(['knowledgeBaseId', 'filename'])
 export class Document {
   @PrimaryGeneratedColumn('uuid')
@@ -65,6 +65,10 @@ export class Document {
 
   @Column({ type: 'uuid', nullable: true })
   replacesId: string | null;
+
+  /** Ingestion run number, bumped by reindex; the Bull job id is `doc:<id>:<run>`. */
+  @Column({ type: 'int', default: 1 })
+  ingestRun: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

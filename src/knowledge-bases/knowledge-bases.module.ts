@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { IngestionCoreModule } from '../ingestion/ingestion-core.module';
+import { KnowledgeBasesController } from './knowledge-bases.controller';
+import { KnowledgeBasesService } from './knowledge-bases.service';
 
-// Placeholder: filled in by its issue.
-@Module({})
+@Module({
+  imports: [IngestionCoreModule],
+  controllers: [KnowledgeBasesController],
+  providers: [KnowledgeBasesService],
+  exports: [KnowledgeBasesService],
+})
 export class KnowledgeBasesModule {}

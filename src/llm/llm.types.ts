@@ -3,7 +3,13 @@ import type { AppConfig } from '../config/app-config';
 /** The settings OllamaClientService reads; tests can pass just these. */
 export type OllamaClientConfig = Pick<
   AppConfig,
-  'ollamaBaseUrl' | 'embeddingModel' | 'chatModel' | 'chatNumCtx' | 'ollamaTimeoutSec' | 'embedBatchSize' | 'embedConcurrency'
+  | 'ollamaBaseUrl'
+  | 'embeddingModel'
+  | 'chatModel'
+  | 'chatNumCtx'
+  | 'ollamaTimeoutSec'
+  | 'embedBatchSize'
+  | 'embedConcurrency'
 >;
 
 export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';

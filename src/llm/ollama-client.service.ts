@@ -202,7 +202,8 @@ export class OllamaClientService {
     const dimension = (vectors[0] as number[]).length;
     if (!dimension) return fail('got an empty embedding (is the text empty, or is this a chat model?)');
     for (const vector of vectors as number[][]) {
-      if (vector.length !== dimension) return fail(`got embeddings of different sizes (${dimension} and ${vector.length})`);
+      if (vector.length !== dimension)
+        return fail(`got embeddings of different sizes (${dimension} and ${vector.length})`);
     }
     return vectors as number[][];
   }
@@ -216,11 +217,10 @@ export class OllamaClientService {
   async *chatStream(req: ChatRequest): AsyncGenerator<ChatDelta> {
     const model = req.model ?? this.config.chatModel;
     const body = await this.chatBody(model, req);
-    const parts = this.stream<OllamaChatResponse>(
-      'answer',
-      (client) => client.chat({ ...body, stream: true }),
-      { signal: req.signal, model },
-    );
+    const parts = this.stream<OllamaChatResponse>('answer', (client) => client.chat({ ...body, stream: true }), {
+      signal: req.signal,
+      model,
+    });
     for await (const part of parts) {
       const delta: ChatDelta = { content: part.message?.content ?? '', done: part.done === true };
       if (part.message?.thinking) delta.thinking = part.message.thinking;
@@ -249,7 +249,7 @@ export class OllamaClientService {
 
   private async chatBody(model: string, req: ChatRequest): Promise<OllamaChatRequest> {
     const options: ChatOptions = { ...req.options };
-    if (options.num_ctx === undefined) options.num_ctx = await this.defaultNumCtx(model, req.signal);
+    if (options.num_ctx === undefined) options.num_ctx = await this.defaultNumCtx(model);
     const body: OllamaChatRequest = { model, messages: req.messages, options };
     if (req.think !== undefined) body.think = req.think;
     if (req.keepAlive !== undefined) body.keep_alive = req.keepAlive;
@@ -257,9 +257,9 @@ export class OllamaClientService {
   }
 
   /** config.chatNumCtx, but never more than the model was trained for (Ollama would clamp it with a warning). */
-  private async defaultNumCtx(model: string, signal?: AbortSignal): Promise<number> {
+  private async defaultNumCtx(model: string): Promise<number> {
     try {
-      const { contextLength } = await this.showModel(model, { signal });
+      const { contextLength } = await this.showModel(model);
       return contextLength ? Math.min(this.config.chatNumCtx, contextLength) : this.config.chatNumCtx;
     } catch (err) {
       if (err instanceof OllamaRequestError) return this.config.chatNumCtx; // /api/show odd; the chat may still work
@@ -287,12 +287,15 @@ export class OllamaClientService {
     }));
   }
 
-  /** Dimension, context length and capabilities from /api/show; cached a minute because callers ask often. */
-  async showModel(name: string, opts: RequestOptions = {}): Promise<ModelDetails> {
+  /**
+   * Dimension, context length and capabilities from /api/show; cached a minute because callers ask often.
+   * Concurrent callers share one request, so no single caller's signal may cancel it.
+   */
+  async showModel(name: string, opts: Pick<RequestOptions, 'timeoutMs'> = {}): Promise<ModelDetails> {
     const key = normalizeModelName(name);
     const cached = this.showCache.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.details;
-    const details = this.fetchModelDetails(name, opts);
+    const details = this.fetchModelDetails(name, { timeoutMs: opts.timeoutMs });
     this.showCache.set(key, { expiresAt: Date.now() + SHOW_CACHE_TTL_MS, details });
     // Only answers are cached, never failures (the user may pull the model a second later).
     details.catch(() => {
@@ -315,7 +318,9 @@ export class OllamaClientService {
     };
     const capabilities = Array.isArray(response.capabilities) ? response.capabilities : [];
     // Servers before 0.6.4 send no capabilities; a pooling type marks an embedding model in the GGUF.
-    const isEmbeddingModel = capabilities.length ? capabilities.includes('embedding') : numberAt('pooling_type') !== undefined;
+    const isEmbeddingModel = capabilities.length
+      ? capabilities.includes('embedding')
+      : numberAt('pooling_type') !== undefined;
     return {
       name,
       family: response.details?.family || arch,
@@ -426,7 +431,13 @@ export class OllamaClientService {
     }
   }
 
-  private failureContext(operation: string, model: string | undefined, guard: RequestGuard, timeoutMs: number, streamStarted: boolean) {
+  private failureContext(
+    operation: string,
+    model: string | undefined,
+    guard: RequestGuard,
+    timeoutMs: number,
+    streamStarted: boolean,
+  ) {
     return {
       url: this.url,
       operation,

@@ -114,6 +114,19 @@ export interface OllamaFailureContext {
   streamStarted: boolean;
 }
 
+/**
+ * fetch (undici) errors may come from another realm (jest's vm contexts), where `instanceof Error` is false;
+ * recognise errors by shape instead.
+ */
+function isErrorLike(err: unknown): err is Error {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as Error).message === 'string' &&
+    typeof (err as Error).name === 'string'
+  );
+}
+
 interface OllamaResponseError extends Error {
   error: string;
   status_code: number;
@@ -121,18 +134,34 @@ interface OllamaResponseError extends Error {
 
 /** ollama-js throws a `ResponseError` (not exported) for every non-2xx answer. */
 function isResponseError(err: unknown): err is OllamaResponseError {
-  return err instanceof Error && err.name === 'ResponseError' && typeof (err as Partial<OllamaResponseError>).status_code === 'number';
+  return (
+    isErrorLike(err) &&
+    err.name === 'ResponseError' &&
+    typeof (err as Partial<OllamaResponseError>).status_code === 'number'
+  );
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
 ]);
 
 /** A short reason from a fetch failure, e.g. "connect ECONNREFUSED 127.0.0.1:11434"; undefined if not a network error. */
 function networkFailureReason(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const cause = (err as { cause?: unknown }).cause as { code?: unknown; message?: unknown; errors?: unknown } | undefined;
+  if (!isErrorLike(err)) return undefined;
+  const cause = (err as { cause?: unknown }).cause as
+    { code?: unknown; message?: unknown; errors?: unknown } | undefined;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   // undici: TypeError("fetch failed") before the answer, TypeError("terminated") when the body is cut off.
   const isFetchTypeError = err.name === 'TypeError' && (err.message === 'fetch failed' || err.message === 'terminated');
@@ -164,7 +193,8 @@ export function toOllamaError(err: unknown, ctx: OllamaFailureContext): DomainEr
     const status = err.status_code;
     const text = err.error || err.message;
     // Go's router says "404 page not found" for an unknown route, so "not found" alone is not enough.
-    if (status === 404 && isModelNotFoundMessage(text)) return new OllamaModelNotFoundError(ctx.model ?? 'unknown', ctx.url);
+    if (status === 404 && isModelNotFoundMessage(text))
+      return new OllamaModelNotFoundError(ctx.model ?? 'unknown', ctx.url);
     if (status === 503) return new OllamaBusyError(ctx.url, text);
     return new OllamaRequestError(status, text, ctx.url, ctx.operation);
   }
@@ -174,8 +204,8 @@ export function toOllamaError(err: unknown, ctx: OllamaFailureContext): DomainEr
       ? new OllamaStreamError(ctx.url, ctx.operation, `the connection closed before the end (${networkReason})`, true)
       : new OllamaUnavailableError(ctx.url, networkReason);
   }
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof Error && err.name === 'AbortError') return new OllamaAbortedError(ctx.operation);
+  const message = isErrorLike(err) ? err.message : String(err);
+  if (isErrorLike(err) && err.name === 'AbortError') return new OllamaAbortedError(ctx.operation);
   if (ctx.streamStarted) {
     // ollama-js throws a plain Error for an {"error": ...} line, and this one when the body ends without done.
     const endedEarly = /did not receive done or success/i.test(message);

@@ -43,7 +43,10 @@ function mix(h: number): number {
 
 function isWordChar(code: number): boolean {
   return (
-    (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || (code >= 0xc0 && code <= 0x24f)
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0xc0 && code <= 0x24f)
   );
 }
 
@@ -116,15 +119,33 @@ function hashFeatures(text: string, buffer: Float64Array): number {
   return features;
 }
 
-/** Writes a vector as a JSON array, six decimals, zeros as `0` (most entries of a hashed vector are zero). */
+const ZERO_RUN = ',0'.repeat(8192);
+
+/**
+ * Writes a vector as a JSON array, six decimals. Most entries of a hashed vector are zero, so runs of zeros
+ * are appended as one slice of a prepared ",0,0,…" string instead of one concatenation per entry.
+ */
 function vectorJson(buffer: Float64Array, length: number, scale: number): string {
-  let json = '[';
+  let json = '';
+  let zeros = 0;
   for (let i = 0; i < length; i++) {
-    if (i > 0) json += ',';
     const value = buffer[i];
-    json += value === 0 ? '0' : String(Math.round(value * scale * 1e6) / 1e6);
+    if (value === 0) {
+      zeros++;
+      continue;
+    }
+    if (zeros > 0) json += zeroRun(zeros);
+    zeros = 0;
+    json += ',' + String(Math.round(value * scale * 1e6) / 1e6);
   }
-  return json + ']';
+  if (zeros > 0) json += zeroRun(zeros);
+  return '[' + json.slice(1) + ']';
+}
+
+function zeroRun(count: number): string {
+  let run = '';
+  for (; count > 8192; count -= 8192) run += ZERO_RUN;
+  return run + ZERO_RUN.slice(0, 2 * count);
 }
 
 function fillEmbedding(text: string, dimension: number): Float64Array {
@@ -176,13 +197,17 @@ export interface FakeChatMessage {
 
 const CJK_TEXT = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/;
 const SOURCE_LINE = /^\s*\[(\d{1,3})\]\s*(.*)$/;
-const QUESTION_LINE = /^\s*(?:follow[- ]?up(?: question)?|question|user question|latest question|后续问题|追问|问题)\s*[:：]\s*(.+)$/i;
+const QUESTION_LINE =
+  /^\s*(?:follow[- ]?up(?: question)?|question|user question|latest question|后续问题|追问|问题)\s*[:：]\s*(.+)$/i;
 const REWRITE_REQUEST = /standalone|独立/i;
 const QUOTE_LENGTH = 120;
 
 /** The question inside a user message: a "Question:" line if there is one, else its last non-empty line. */
 export function questionOf(userMessage: string): string {
-  const lines = userMessage.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = userMessage
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   for (let i = lines.length - 1; i >= 0; i--) {
     const match = QUESTION_LINE.exec(lines[i]);
     if (match) return match[1].trim();
@@ -197,7 +222,8 @@ export function findSources(messages: FakeChatMessage[]): Map<number, string> {
     if (message.role === 'assistant') continue;
     let current: { n: number; parts: string[] } | undefined;
     const flush = (): void => {
-      if (current && !sources.has(current.n)) sources.set(current.n, current.parts.join(' ').replace(/\s+/g, ' ').trim());
+      if (current && !sources.has(current.n))
+        sources.set(current.n, current.parts.join(' ').replace(/\s+/g, ' ').trim());
       current = undefined;
     };
     for (const line of (message.content ?? '').split('\n')) {
@@ -225,7 +251,10 @@ export function findSources(messages: FakeChatMessage[]): Map<number, string> {
 export function fakeAnswer(messages: FakeChatMessage[]): string {
   const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   const question = questionOf(lastUser);
-  const instructions = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+  const instructions = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n');
   if (REWRITE_REQUEST.test(instructions) || REWRITE_REQUEST.test(lastUser)) return question;
 
   const chinese = CJK_TEXT.test(question);
@@ -260,6 +289,9 @@ export function estimateTokens(text: string): number {
 /** A stable 64-hex digest for a model name (listings need one). */
 export function fakeDigest(name: string): string {
   let digest = '';
-  for (let seed = 0; seed < 8; seed++) digest += mix(fnv(hashWord(name), seed)).toString(16).padStart(8, '0');
+  for (let seed = 0; seed < 8; seed++)
+    digest += mix(fnv(hashWord(name), seed))
+      .toString(16)
+      .padStart(8, '0');
   return digest;
 }

@@ -32,20 +32,52 @@ export interface FakeModelSpec {
 
 export const DEFAULT_FAKE_MODELS: readonly FakeModelSpec[] = [
   {
-    name: 'bge-m3:latest', kind: 'embedding', dimension: 1024, contextLength: 8192, arch: 'bert', family: 'bert',
-    capabilities: ['embedding'], parameterSize: '566.70M', quantization: 'F16', sizeBytes: 1_157_672_605,
+    name: 'bge-m3:latest',
+    kind: 'embedding',
+    dimension: 1024,
+    contextLength: 8192,
+    arch: 'bert',
+    family: 'bert',
+    capabilities: ['embedding'],
+    parameterSize: '566.70M',
+    quantization: 'F16',
+    sizeBytes: 1_157_672_605,
   },
   {
-    name: 'all-minilm:latest', kind: 'embedding', dimension: 384, contextLength: 512, arch: 'bert', family: 'bert',
-    capabilities: ['embedding'], parameterSize: '23M', quantization: 'F16', sizeBytes: 45_960_996,
+    name: 'all-minilm:latest',
+    kind: 'embedding',
+    dimension: 384,
+    contextLength: 512,
+    arch: 'bert',
+    family: 'bert',
+    capabilities: ['embedding'],
+    parameterSize: '23M',
+    quantization: 'F16',
+    sizeBytes: 45_960_996,
   },
   {
-    name: 'qwen2.5:7b', kind: 'chat', dimension: 3584, contextLength: 32768, arch: 'qwen2', family: 'qwen2',
-    capabilities: ['completion', 'tools'], parameterSize: '7.6B', quantization: 'Q4_K_M', sizeBytes: 4_683_087_332,
+    name: 'qwen2.5:7b',
+    kind: 'chat',
+    dimension: 3584,
+    contextLength: 32768,
+    arch: 'qwen2',
+    family: 'qwen2',
+    capabilities: ['completion', 'tools'],
+    parameterSize: '7.6B',
+    quantization: 'Q4_K_M',
+    sizeBytes: 4_683_087_332,
   },
   {
-    name: 'qwen3:0.6b', kind: 'chat', dimension: 1024, contextLength: 40960, arch: 'qwen3', family: 'qwen3',
-    capabilities: ['completion', 'tools', 'thinking'], parameterSize: '751.63M', quantization: 'Q4_K_M', sizeBytes: 522_653_767,
+    name: 'qwen3:0.6b',
+    kind: 'chat',
+    dimension: 1024,
+    contextLength: 40960,
+    arch: 'qwen3',
+    family: 'qwen3',
+    capabilities: ['completion', 'tools', 'thinking'],
+    parameterSize: '751.63M',
+    quantization: 'Q4_K_M',
+    sizeBytes: 522_653_767,
   },
 ];
 
@@ -255,7 +287,13 @@ export class FakeOllama {
 
   private static emptyCounters(): FakeOllamaCounters {
     return {
-      requestsByRoute: {}, abortedChats: 0, activeChats: 0, completedChats: 0, activeEmbeds: 0, maxActiveEmbeds: 0, embeddedTexts: 0,
+      requestsByRoute: {},
+      abortedChats: 0,
+      activeChats: 0,
+      completedChats: 0,
+      activeEmbeds: 0,
+      maxActiveEmbeds: 0,
+      embeddedTexts: 0,
     };
   }
 
@@ -310,7 +348,12 @@ export class FakeOllama {
     }
   }
 
-  private async handleControl(method: string, route: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async handleControl(
+    method: string,
+    route: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     if (method === 'POST' && route === '/__fake/config') {
       this.configure((await this.readJson(req)) as Partial<FakeOllamaSwitches>);
       return this.sendJson(res, 200, this.switches);
@@ -354,20 +397,30 @@ export class FakeOllama {
   }
 
   private dimensionOf(model: FakeModelSpec): number {
-    return model.kind === 'embedding' && this.switches.embeddingDimension ? this.switches.embeddingDimension : model.dimension;
+    return model.kind === 'embedding' && this.switches.embeddingDimension
+      ? this.switches.embeddingDimension
+      : model.dimension;
   }
 
   private details(model: FakeModelSpec): Record<string, unknown> {
     return {
-      parent_model: '', format: 'gguf', family: model.family, families: [model.family],
-      parameter_size: model.parameterSize, quantization_level: model.quantization,
+      parent_model: '',
+      format: 'gguf',
+      family: model.family,
+      families: [model.family],
+      parameter_size: model.parameterSize,
+      quantization_level: model.quantization,
     };
   }
 
   private listing(model: FakeModelSpec): Record<string, unknown> {
     return {
-      name: model.name, model: model.name, modified_at: MODIFIED_AT, size: model.sizeBytes,
-      digest: fakeDigest(model.name), details: this.details(model),
+      name: model.name,
+      model: model.name,
+      modified_at: MODIFIED_AT,
+      size: model.sizeBytes,
+      digest: fakeDigest(model.name),
+      details: this.details(model),
     };
   }
 
@@ -379,7 +432,14 @@ export class FakeOllama {
       .flatMap(([name, expiresAt]) => {
         const model = this.findInstalled(name);
         if (!model) return [];
-        return [{ ...this.listing(model), expires_at: new Date(expiresAt).toISOString(), size_vram: model.sizeBytes, context_length: Math.min(model.contextLength, 4096) }];
+        return [
+          {
+            ...this.listing(model),
+            expires_at: new Date(expiresAt).toISOString(),
+            size_vram: model.sizeBytes,
+            context_length: Math.min(model.contextLength, 4096),
+          },
+        ];
       });
   }
 
@@ -478,14 +538,22 @@ export class FakeOllama {
     const name = this.requireModelName(body);
     const model = this.findInstalled(name);
     if (!model) return this.sendJson(res, 404, { error: `model '${name}' not found` });
-    if (!model.capabilities.includes('completion')) return this.sendJson(res, 400, { error: `"${name}" does not support chat` });
+    if (!model.capabilities.includes('completion'))
+      return this.sendJson(res, 400, { error: `"${name}" does not support chat` });
     const canThink = model.capabilities.includes('thinking');
-    if (body.think === true && !canThink) return this.sendJson(res, 400, { error: `"${name}" does not support thinking` });
+    if (body.think === true && !canThink)
+      return this.sendJson(res, 400, { error: `"${name}" does not support thinking` });
     const messages = parseMessages(body.messages);
     const createdAt = (): string => new Date().toISOString();
     if (messages.length === 0) {
       this.markLoaded(model);
-      return this.sendJson(res, 200, { model: name, created_at: createdAt(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'load' });
+      return this.sendJson(res, 200, {
+        model: name,
+        created_at: createdAt(),
+        message: { role: 'assistant', content: '' },
+        done: true,
+        done_reason: 'load',
+      });
     }
     if (this.refuseIfBusy(res)) return;
     this.markLoaded(model);
@@ -500,11 +568,17 @@ export class FakeOllama {
     const thinking = canThink && body.think !== false ? splitIntoPieces('Let me check the sources first.', 8) : [];
     const promptTokens = messages.reduce((sum, m) => sum + estimateTokens(m.content) + 4, 0);
     const final = (content: string): Record<string, unknown> => ({
-      model: name, created_at: createdAt(), message: { role: 'assistant', content },
-      done: true, done_reason: truncated ? 'length' : 'stop',
-      total_duration: 2_000_000 + pieces.length * (s.tokenDelayMs + 1) * 1e6, load_duration: 1_334_875,
-      prompt_eval_count: promptTokens, prompt_eval_duration: promptTokens * 100_000,
-      eval_count: pieces.length + thinking.length, eval_duration: pieces.length * (s.tokenDelayMs + 1) * 1e6,
+      model: name,
+      created_at: createdAt(),
+      message: { role: 'assistant', content },
+      done: true,
+      done_reason: truncated ? 'length' : 'stop',
+      total_duration: 2_000_000 + pieces.length * (s.tokenDelayMs + 1) * 1e6,
+      load_duration: 1_334_875,
+      prompt_eval_count: promptTokens,
+      prompt_eval_duration: promptTokens * 100_000,
+      eval_count: pieces.length + thinking.length,
+      eval_duration: pieces.length * (s.tokenDelayMs + 1) * 1e6,
     });
 
     if (body.stream === false) {
@@ -526,7 +600,12 @@ export class FakeOllama {
     });
     const line = (value: unknown): void => void res.write(JSON.stringify(value) + '\n');
     for (const piece of thinking) {
-      line({ model: name, created_at: createdAt(), message: { role: 'assistant', content: '', thinking: piece }, done: false });
+      line({
+        model: name,
+        created_at: createdAt(),
+        message: { role: 'assistant', content: '', thinking: piece },
+        done: false,
+      });
       await this.sleep(s.tokenDelayMs);
       if (res.destroyed) return;
     }
@@ -534,7 +613,8 @@ export class FakeOllama {
       if (res.destroyed) return;
       if (s.dropMidStream !== null && sent === Math.min(s.dropMidStream, pieces.length)) {
         droppedOnPurpose = true;
-        return void res.destroy(); // no terminating chunk: the client sees the connection cut
+        // Flush what was written, then close without the terminating chunk: the client sees the connection cut.
+        return void res.socket?.end();
       }
       if (s.errorMidStream !== null && sent === Math.min(s.errorMidStream, pieces.length)) {
         finished = true;
@@ -542,7 +622,12 @@ export class FakeOllama {
         return void res.end();
       }
       if (sent === pieces.length) break;
-      line({ model: name, created_at: createdAt(), message: { role: 'assistant', content: pieces[sent] }, done: false });
+      line({
+        model: name,
+        created_at: createdAt(),
+        message: { role: 'assistant', content: pieces[sent] },
+        done: false,
+      });
       await this.sleep(s.tokenDelayMs);
     }
     finished = true;

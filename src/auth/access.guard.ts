@@ -1,0 +1,105 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { IS_PUBLIC_KEY } from '../common/http/public.decorator';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import {
+  ADMIN_ONLY_KEY,
+  ALLOW_API_KEYS_KEY,
+  KNOWLEDGE_BASE_ACCESS_KEY,
+  KnowledgeBaseAccessRule,
+} from './access.decorators';
+import { AccessDecision, AccessService } from './access.service';
+import { API_KEY_PREFIX, ApiKeysService } from './api-keys.service';
+import { ForbiddenError, SetupRequiredError, TooManyRequestsError, UnauthenticatedError } from './auth-errors';
+import { Principal } from './principal';
+import { RateLimiterService } from './rate-limiter.service';
+import { TokenService } from './token.service';
+import { UsersService } from './users.service';
+
+export type AuthenticatedRequest = Request & { principal?: Principal; knowledgeBaseAccess?: AccessDecision };
+
+/**
+ * The global guard: every route needs `Authorization: Bearer <access token | zk_ API key>` unless it is
+ * @Public(). While no user exists, everything else answers 503 SETUP_REQUIRED. Then @AdminOnly and
+ * @KnowledgeBaseAccess are enforced, API keys are kept to the routes meant for them, and asks
+ * (POSTs on read routes) made with a key are counted against API_KEY_ASK_LIMIT_PER_MIN.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly users: UsersService,
+    private readonly tokens: TokenService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly access: AccessService,
+    private readonly limiter: RateLimiterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (await this.users.setupRequired()) throw new SetupRequiredError();
+    const principal = await this.authenticate(req);
+    req.principal = principal;
+
+    const rule = this.reflector.getAllAndOverride<KnowledgeBaseAccessRule | undefined>(
+      KNOWLEDGE_BASE_ACCESS_KEY,
+      targets,
+    );
+    const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY_KEY, targets);
+    const allowKeys = this.reflector.getAllAndOverride<boolean>(ALLOW_API_KEYS_KEY, targets);
+
+    if (principal.kind === 'apiKey' && (adminOnly || (!rule && !allowKeys))) {
+      throw new ForbiddenError(
+        'API keys are for asking, searching and (with the write scope) managing documents; sign in for this',
+        'API_KEY_NOT_ALLOWED',
+      );
+    }
+    if (adminOnly && principal.role !== 'admin') throw new ForbiddenError('Only administrators may do this');
+
+    if (rule) {
+      const ref = rule.body ? (req.body as Record<string, unknown> | undefined)?.[rule.body] : req.params[rule.param];
+      req.knowledgeBaseAccess = await this.access.authorize(principal, rule.from, ref, rule.level);
+      if (principal.kind === 'apiKey' && rule.level === 'read' && req.method !== 'GET') {
+        await this.countAsk(principal, context.switchToHttp().getResponse<Response>());
+      }
+    }
+    return true;
+  }
+
+  private async authenticate(req: Request): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (!header) {
+      throw new UnauthenticatedError('Sign in first: send Authorization: Bearer <access token or API key>');
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <access token or API key>"');
+    const credential = match[1];
+    return credential.startsWith(API_KEY_PREFIX)
+      ? this.apiKeys.authenticate(credential)
+      : this.tokens.verify(credential);
+  }
+
+  /** Questions and searches are what cost (Ollama time), so they are what a key is limited on. */
+  private async countAsk(principal: Principal, res: Response): Promise<void> {
+    if (!principal.scopes?.includes('ask')) {
+      throw new ForbiddenError('This API key lacks the "ask" scope', 'INSUFFICIENT_SCOPE');
+    }
+    const limit = this.config.apiKeyAskLimitPerMin;
+    const window = await this.limiter.hit(`asks:${principal.apiKeyId}`, 60);
+    if (window.count > limit) {
+      res.setHeader('Retry-After', String(window.resetInSec));
+      throw new TooManyRequestsError(
+        'RATE_LIMITED',
+        `This API key may ask ${limit} questions a minute; try again in ${window.resetInSec} seconds`,
+        window.resetInSec,
+      );
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Body, Controller, Headers, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { KnowledgeBaseAccess } from '../auth/access.decorators';
+import { CurrentPrincipal, Principal } from '../auth/principal';
+import { abortOnDisconnect, sendAskResponse } from './ask-response';
+import { ChatService } from './chat.service';
+import { AskDto } from './dto/ask.dto';
+
+@ApiTags('ask')
+@Controller('api/knowledge-bases')
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  /** Answers a question from the knowledge base, with citations; JSON, or SSE with `stream: true`. */
+  @Post(':id/ask')
+  @KnowledgeBaseAccess('read')
+  @ApiProduces('application/json', 'text/event-stream')
+  async ask(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() { stream, ...input }: AskDto,
+    @Headers('accept') accept: string | undefined,
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const events = await this.chat.askKnowledgeBase(id, input, principal, abortOnDisconnect(res));
+    await sendAskResponse(res, events, stream ?? /text\/event-stream/.test(accept ?? ''));
+  }
+}

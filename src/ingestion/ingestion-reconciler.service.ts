@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { IngestionQueueService } from './ingestion-queue.service';
+
+/** A document touched this recently may still be getting its job; leave it to the uploader. */
+const GRACE_SECONDS = 5;
+const BATCH = 500;
+
+/**
+ * Makes the database, not Redis, the truth about what still needs doing: at worker start and every
+ * INGESTION_RECONCILE_SEC, every document in a non-final status whose job is missing (Redis lost its
+ * data), finished or failed for good (Ollama stayed down) gets its job back. Jobs that are waiting,
+ * delayed or running are left alone; a running job whose worker died is Bull's stalled-job check's.
+ */
+@Injectable()
+export class IngestionReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IngestionReconcilerService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly queue: IngestionQueueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.reconcile(), this.config.ingestionReconcileSec * 1000);
+    this.timer.unref();
+    void this.reconcile();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; returns how many jobs it re-enqueued. Passes never overlap. */
+  reconcile(): Promise<number> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    let added = 0;
+    try {
+      const rows: Array<{ id: string; ingest_run: number }> = await this.db.query(
+        `SELECT id, ingest_run FROM documents
+          WHERE status NOT IN ('ready', 'failed') AND updated_at < now() - make_interval(secs => $1)
+          ORDER BY updated_at LIMIT $2`,
+        [GRACE_SECONDS, BATCH],
+      );
+      for (const row of rows) {
+        if ((await this.queue.ensureQueued(row.id, row.ingest_run)) === 'added') added++;
+      }
+      if (added) this.logger.warn(`re-enqueued ${added} document(s) whose ingestion job was lost or had given up`);
+    } catch (err) {
+      this.logger.warn(`reconciling ingestion jobs failed (will try again): ${(err as Error).message}`);
+    }
+    return added;
+  }
+}

@@ -1,0 +1,128 @@
+import * as mammoth from 'mammoth';
+import { DOCX_MIME, MARKDOWN_MIME, PDF_MIME } from '../../documents/upload/file-type';
+import { IngestionError } from '../ingestion-errors';
+import { headingLevel } from './heading-detector';
+import { ParsedDocument, TextBlock } from './parsed-document';
+import { cleanPdfPages, meaningfulCharacterCount } from './pdf-text-cleanup';
+import { extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
+
+/** Below this many letters per page on average, a PDF has no real text layer (a scan). */
+const MIN_LETTERS_PER_PAGE = 5;
+
+/** Reads a stored original into headings and paragraphs; coded IngestionErrors for files that cannot be read. */
+export async function parseDocument(
+  data: Buffer,
+  mimeType: string,
+  onPdfProgress?: (progress: PdfReadProgress) => Promise<void> | void,
+): Promise<ParsedDocument> {
+  if (data.length === 0) throw new IngestionError('EMPTY_DOCUMENT', 'The file is empty.');
+  let parsed: ParsedDocument;
+  if (mimeType === PDF_MIME) {
+    const pages = await extractPdfPages(data, onPdfProgress);
+    const letters = meaningfulCharacterCount(pages);
+    if (letters < Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) {
+      throw new IngestionError(
+        'NO_TEXT_LAYER',
+        'This PDF has no extractable text; it looks scanned. Run it through OCR (e.g. ocrmypdf) and upload the result.',
+      );
+    }
+    parsed = { blocks: cleanPdfPages(pages), pageCount: pages.length };
+  } else if (mimeType === DOCX_MIME) {
+    parsed = { blocks: plainTextBlocks(await docxText(data)) };
+  } else if (mimeType === MARKDOWN_MIME) {
+    parsed = { blocks: markdownBlocks(decodeText(data)) };
+  } else {
+    parsed = { blocks: plainTextBlocks(decodeText(data)) };
+  }
+  if (!parsed.blocks.some((b) => b.kind === 'paragraph' && /[\p{L}\p{N}]/u.test(b.text))) {
+    throw new IngestionError('EMPTY_DOCUMENT', 'The file contains no text to index.');
+  }
+  return parsed;
+}
+
+async function docxText(data: Buffer): Promise<string> {
+  try {
+    return (await mammoth.extractRawText({ buffer: data })).value;
+  } catch (err) {
+    throw new IngestionError('CORRUPT_FILE', `The Word document is damaged and cannot be read: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * UTF-8 (with or without BOM) or UTF-16 with a BOM; text that is not valid UTF-8 is tried as GB18030,
+ * the usual encoding of Chinese text files saved on Windows.
+ */
+export function decodeText(data: Buffer): string {
+  if (data[0] === 0xff && data[1] === 0xfe) return new TextDecoder('utf-16le').decode(data.subarray(2));
+  if (data[0] === 0xfe && data[1] === 0xff) return new TextDecoder('utf-16be').decode(data.subarray(2));
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(data);
+  } catch {
+    try {
+      return new TextDecoder('gb18030', { fatal: true }).decode(data);
+    } catch {
+      throw new IngestionError('UNSUPPORTED_ENCODING', 'The text file is neither UTF-8, UTF-16 nor GB18030; save it as UTF-8 and upload it again.');
+    }
+  }
+}
+
+function paragraphsOf(text: string): string[] {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n+/)
+    .map((p) => p.replace(/[ \t]+\n/g, '\n').trim())
+    .filter(Boolean);
+}
+
+/** Paragraphs split on blank lines; a one-line paragraph that looks like "2.1 Title" is a heading. */
+export function plainTextBlocks(text: string): TextBlock[] {
+  return paragraphsOf(text).map((paragraph) => {
+    const level = paragraph.includes('\n') ? 0 : headingLevel(paragraph);
+    return level ? { kind: 'heading', text: paragraph, level } : { kind: 'paragraph', text: paragraph };
+  });
+}
+
+/** ATX and setext headings become headings; fenced code stays one paragraph, blank lines and all. */
+export function markdownBlocks(text: string): TextBlock[] {
+  const blocks: TextBlock[] = [];
+  let paragraph: string[] = [];
+  let fence: string | null = null;
+  const flush = (): void => {
+    const joined = paragraph.join('\n').trim();
+    if (joined) blocks.push({ kind: 'paragraph', text: joined });
+    paragraph = [];
+  };
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const fenceMatch = /^\s*(```|~~~)/.exec(line);
+    if (fence) {
+      paragraph.push(line);
+      if (fenceMatch && fenceMatch[1] === fence) {
+        fence = null;
+        flush();
+      }
+      continue;
+    }
+    if (fenceMatch) {
+      flush();
+      fence = fenceMatch[1];
+      paragraph.push(line);
+      continue;
+    }
+    const heading = /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
+    if (heading) {
+      flush();
+      blocks.push({ kind: 'heading', text: heading[2], level: heading[1].length });
+      continue;
+    }
+    const setext = /^\s*(=+|-+)\s*$/.exec(line);
+    if (setext && paragraph.length === 1) {
+      blocks.push({ kind: 'heading', text: paragraph[0].trim(), level: setext[1].startsWith('=') ? 1 : 2 });
+      paragraph = [];
+      continue;
+    }
+    if (!line.trim()) flush();
+    else paragraph.push(line);
+  }
+  flush();
+  return blocks;
+}

@@ -1,0 +1,77 @@
+import { cleanPdfPages, unspaceJustifiedCjk } from './pdf-text-cleanup';
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india'];
+const body = (n: number): string =>
+  [
+    `This is the body text about ${WORDS[n % WORDS.length]}, which runs across the whole width of the page and wraps onto`,
+    `the next line like any paragraph in a book does, until the ${WORDS[(n + 3) % WORDS.length]} sentence comes to its end.`,
+    `A short ${WORDS[(n + 5) % WORDS.length]} line.`,
+  ].join('\n');
+
+describe('cleanPdfPages', () => {
+  it('removes running headers with page numbers and bare page numbers', () => {
+    const pages = [5, 6, 7, 8].map((num) => ({
+      num,
+      text: `Chapter 2: Simple manipulations ${num - 4}\n${body(num)}\n${num - 4}`,
+    }));
+    const text = cleanPdfPages(pages)
+      .map((b) => b.text)
+      .join('\n');
+    expect(text).not.toContain('Chapter 2: Simple manipulations');
+    expect(text).not.toMatch(/^\d+$/m);
+    expect(text).toContain('This is the body text about foxtrot');
+  });
+
+  it('keeps a line that repeats at the top of only two pages', () => {
+    const pages = [1, 2, 3, 4, 5, 6].map((num) => ({ num, text: `${num < 3 ? 'Usage' : 'Details'}\n${body(num)}` }));
+    const text = cleanPdfPages(pages)
+      .map((b) => b.text)
+      .join('\n');
+    expect(text).toContain('Usage');
+  });
+
+  it('joins wrapped lines, undoes hyphenation and keeps paragraphs apart', () => {
+    const blocks = cleanPdfPages([
+      {
+        num: 1,
+        text: [
+          'It is recommended that you should use separate working directories for analyses con-',
+          'ducted with R. It is quite common for objects with names x and y to be created during an',
+          'analysis session.',
+          'When R is started at later time from the same directory it reloads the workspace from',
+          'this file.',
+        ].join('\n'),
+      },
+    ]);
+    const paragraphs = blocks.filter((b) => b.kind === 'paragraph').map((b) => b.text);
+    expect(paragraphs[0]).toContain('analyses conducted with R.');
+    expect(paragraphs[0]).toContain('created during an analysis session.');
+    expect(paragraphs[1]).toBe('When R is started at later time from the same directory it reloads the workspace from this file.');
+  });
+
+  it('joins Chinese lines without inserting a space', () => {
+    const blocks = cleanPdfPages([
+      {
+        num: 1,
+        text: ['PS 输出时需要一个解释器（Raster Image Processor，RIP）来把它转', '换为点阵图形。RIP 可以是软件，也可以是固件或硬件。'].join('\n'),
+      },
+    ]);
+    expect(blocks[0].text).toBe('PS 输出时需要一个解释器（Raster Image Processor，RIP）来把它转换为点阵图形。RIP 可以是软件，也可以是固件或硬件。');
+  });
+
+  it('marks numbered section lines as headings with their level', () => {
+    const blocks = cleanPdfPages([{ num: 3, text: `2.1 Vectors and assignment\n${body(3)}\n第四章 插图\n中文正文。` }]);
+    expect(blocks[0]).toEqual({ kind: 'heading', text: '2.1 Vectors and assignment', level: 2, page: 3 });
+    expect(blocks.find((b) => b.text === '第四章 插图')).toMatchObject({ kind: 'heading', level: 1 });
+  });
+});
+
+describe('unspaceJustifiedCjk', () => {
+  it('removes the spaces a justified Chinese line puts between every character', () => {
+    expect(unspaceJustifiedCjk('最 早 的 driver 是 dvips， 它 把 DVI 转 换 为 PS。')).toBe('最早的 driver 是 dvips，它把 DVI 转换为 PS。');
+  });
+
+  it('keeps a single space the text really has', () => {
+    expect(unspaceJustifiedCjk('第四章 插图')).toBe('第四章 插图');
+  });
+});

@@ -1,0 +1,73 @@
+import * as path from 'node:path';
+import { PDFParse, PasswordException } from 'pdf-parse';
+import { IngestionError } from '../ingestion-errors';
+import { PageText } from './pdf-text-cleanup';
+
+/** pdf.js's bundled character maps: without them Chinese PDFs with non-embedded fonts give no text. */
+const CMAP_URL = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'cmaps') + path.sep;
+const STANDARD_FONT_URL = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
+/** Pages read per getText call: bounds the memory pdf.js holds and lets progress move. */
+const PAGES_PER_WINDOW = 100;
+
+export interface PdfReadProgress {
+  pagesRead: number;
+  pageCount: number;
+}
+
+/**
+ * Reads the text of every page of a PDF with pdf-parse, a window of pages at a time (pdf.js frees
+ * each page after reading it). Maps pdf.js failures to coded errors: ENCRYPTED_PDF, CORRUPT_FILE.
+ * `onProgress` may return a promise (e.g. a database write) and may throw to stop early.
+ */
+export async function extractPdfPages(
+  data: Uint8Array,
+  onProgress?: (progress: PdfReadProgress) => Promise<void> | void,
+): Promise<PageText[]> {
+  assertNotTruncated(data);
+  const parser = new PDFParse({
+    data,
+    cMapUrl: CMAP_URL,
+    cMapPacked: true,
+    standardFontDataUrl: STANDARD_FONT_URL,
+    verbosity: 0,
+  });
+  try {
+    const pages: PageText[] = [];
+    let pageCount: number;
+    try {
+      pageCount = (await parser.getInfo()).total;
+    } catch (err) {
+      throw toPdfError(err);
+    }
+    for (let first = 1; first <= pageCount; first += PAGES_PER_WINDOW) {
+      const last = Math.min(pageCount, first + PAGES_PER_WINDOW - 1);
+      try {
+        const result = await parser.getText({ first, last, pageJoiner: '', cellSeparator: ' ' });
+        for (const page of result.pages) pages.push({ num: page.num, text: page.text });
+      } catch (err) {
+        throw toPdfError(err);
+      }
+      await onProgress?.({ pagesRead: last, pageCount });
+    }
+    return pages;
+  } finally {
+    await parser.destroy().catch(() => undefined);
+  }
+}
+
+/** A PDF ends with %%EOF (maybe followed by whitespace or a little junk); a cut-off download does not. */
+function assertNotTruncated(data: Uint8Array): void {
+  const tail = Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(Math.max(0, data.byteLength - 2048)).toString('latin1');
+  if (!tail.includes('%%EOF')) {
+    throw new IngestionError('CORRUPT_FILE', 'The PDF is damaged: it ends before its end-of-file marker (was the upload or download cut off?).');
+  }
+}
+
+function toPdfError(err: unknown): Error {
+  if (err instanceof IngestionError) return err;
+  if (err instanceof PasswordException || (err as Error)?.name === 'PasswordException') {
+    return new IngestionError('ENCRYPTED_PDF', 'The PDF is password-protected; remove the password (e.g. print to a new PDF) and upload it again.');
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new IngestionError('CORRUPT_FILE', `The PDF is damaged and cannot be read: ${message}`);
+}

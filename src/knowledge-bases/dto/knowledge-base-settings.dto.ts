@@ -1,0 +1,17 @@
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+/** Answer and retrieval overrides of one knowledge base; anything left out uses the service defaults. */
+export class KnowledgeBaseSettingsDto {
+  /** System prompt override. */
+  @IsOptional() @IsString() @MaxLength(20_000) prompt?: string;
+  @IsOptional() @IsString() @MaxLength(200) chatModel?: string;
+  @IsOptional() @IsIn(['hybrid', 'vector', 'keyword']) searchMode?: 'hybrid' | 'vector' | 'keyword';
+  @IsOptional() @IsInt() @Min(1) @Max(50) topK?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) minScore?: number;
+  @IsOptional() @IsIn(['text', 'model']) noHitMode?: 'text' | 'model';
+  @IsOptional() @IsString() @MaxLength(2_000) noHitText?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(20) historyTurns?: number;
+  @IsOptional() @IsBoolean() rewriteFollowUps?: boolean;
+  @IsOptional() @IsInt() @Min(512) @Max(1_048_576) numCtx?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
+}

@@ -1,0 +1,16 @@
+import { Repository } from 'typeorm';
+import { NotFoundError } from '../common/errors/domain-error';
+import { KnowledgeBase } from './knowledge-base.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** A knowledge base by id or by slug (the id the OpenAI-compatible API and URLs use); 404 otherwise. */
+export async function findKnowledgeBaseOrFail(repository: Repository<KnowledgeBase>, idOrSlug: string): Promise<KnowledgeBase> {
+  const found = isUuid(idOrSlug) ? await repository.findOneBy({ id: idOrSlug }) : await repository.findOneBy({ slug: idOrSlug });
+  if (!found) throw new NotFoundError('Knowledge base', idOrSlug);
+  return found;
+}

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { escapeLiteral, type Pool, type QueryResult } from 'pg';
+import { DataSource } from 'typeorm';
+import { KEYWORD_TS_CONFIG } from '../common/text/keyword-segmenter';
+import { RRF_K, SearchMode } from './retrieval.types';
+
+/** Largest dimension the HNSW indexes (halfvec) accept; also the largest query vector we inline. */
+const MAX_INDEXED_DIMENSION = 4000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ChunkSearchQuery {
+  knowledgeBaseId: string;
+  mode: SearchMode;
+  /** The knowledge base's embedding dimension: selects the partial HNSW index `embedding_dims = N`. */
+  dimension: number;
+  /** Unit-length query embedding (vector and hybrid modes). */
+  embedding?: number[];
+  /** The query segmented with segmentForKeywords (as the chunks were). */
+  keywordText: string;
+  /** How many candidates each leg contributes. */
+  candidates: number;
+}
+
+/** One fused candidate, best first. Scores of a leg that did not run are null. */
+export interface ChunkCandidate {
+  chunkId: string;
+  documentId: string;
+  documentName: string;
+  title: string;
+  content: string;
+  pageFrom: number | null;
+  pageTo: number | null;
+  vectorRank: number | null;
+  keywordRank: number | null;
+  vectorScore: number | null;
+  keywordScore: number | null;
+  /** RRF score in hybrid mode; the leg's own score otherwise. */
+  score: number;
+}
+
+interface CandidateRow {
+  chunk_id: string;
+  document_id: string;
+  document_name: string;
+  title: string;
+  content: string;
+  page_from: number | null;
+  page_to: number | null;
+  vector_rank: string | null;
+  keyword_rank: string | null;
+  vector_score: number | null;
+  keyword_score: number | null;
+  score: number;
+}
+
+/**
+ * Search SQL over chunks: the vector leg walks the partial HNSW expression index of the knowledge base's
+ * dimension (cosine), the keyword leg the GIN index over `search_vector` (ranked with ts_rank_cd), and
+ * hybrid fuses both candidate lists with Reciprocal Rank Fusion — all in one statement.
+ *
+ * The statement is sent with `SET LOCAL hnsw.*` in one simple-protocol round-trip (an implicit
+ * transaction), so the values are inlined as literals: ids are checked to be UUIDs, numbers to be finite,
+ * and text goes through pg's escapeLiteral. Only enabled chunks of `ready` documents are searched: a new
+ * document version stays invisible until it replaces the old one.
+ */
+@Injectable()
+export class ChunkSearchRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async search(query: ChunkSearchQuery): Promise<ChunkCandidate[]> {
+    const result = (await this.pool().query(buildSearchSql(query))) as unknown as QueryResult<CandidateRow>[];
+    const rows = result[result.length - 1].rows;
+    return rows.map((row) => ({
+      chunkId: row.chunk_id,
+      documentId: row.document_id,
+      documentName: row.document_name,
+      title: row.title,
+      content: row.content,
+      pageFrom: row.page_from,
+      pageTo: row.page_to,
+      vectorRank: row.vector_rank === null ? null : Number(row.vector_rank),
+      keywordRank: row.keyword_rank === null ? null : Number(row.keyword_rank),
+      vectorScore: row.vector_score,
+      keywordScore: row.keyword_score,
+      score: row.score,
+    }));
+  }
+
+  /**
+   * EXPLAIN of the search statement. On a tiny table a scan of the knowledge base's rows plus a sort is
+   * cheaper than any index walk, so tests pass `asOnLargeTable` (no sequential scans, no sorts where an
+   * index can give the order) to show that the indexes match the statement: expression, predicate, operator.
+   */
+  async explain(query: ChunkSearchQuery, { asOnLargeTable = false } = {}): Promise<string> {
+    let sql = buildSearchSql(query).replace(/WITH /, 'EXPLAIN WITH ');
+    if (asOnLargeTable) sql = `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off;\n${sql}`;
+    const result = (await this.pool().query(sql)) as unknown as QueryResult<{ 'QUERY PLAN': string }>[];
+    return result[result.length - 1].rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  private pool(): Pool {
+    // TypeORM's query() cannot return the results of a multi-statement string; its pg pool can.
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+}
+
+/** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */
+export function buildSearchSql(q: ChunkSearchQuery): string {
+  if (!UUID.test(q.knowledgeBaseId)) throw new Error(`not a UUID: ${q.knowledgeBaseId}`);
+  if (!Number.isInteger(q.dimension) || q.dimension < 1 || q.dimension > MAX_INDEXED_DIMENSION) {
+    throw new Error(`unsupported embedding dimension ${q.dimension}`);
+  }
+  const candidates = Math.max(1, Math.min(1000, Math.floor(q.candidates)));
+  const useVector = q.mode !== 'keyword';
+  const useKeyword = q.mode !== 'vector';
+  const dims = q.dimension;
+  const kb = `'${q.knowledgeBaseId}'::uuid`;
+  // "Not of a document that is not ready" rather than "of a ready document": an anti-join over the few
+  // documents in progress cannot become the driving side, so the HNSW and GIN indexes stay in charge.
+  const searchable = `c.knowledge_base_id = ${kb} AND c.enabled
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.status <> 'ready')`;
+
+  let vectorLiteral = 'NULL';
+  if (useVector) {
+    const embedding = q.embedding ?? [];
+    if (embedding.length !== dims) throw new Error(`query embedding has ${embedding.length} dimensions, expected ${dims}`);
+    if (!embedding.every((x) => Number.isFinite(x))) throw new Error('query embedding has a non-finite value');
+    vectorLiteral = `'[${embedding.join(',')}]'::halfvec(${dims})`;
+  }
+  const distance = `(c.embedding::halfvec(${dims})) <=> ${vectorLiteral}`;
+
+  // Each term is quoted and the terms are OR-ed, so no operator or quote in the user's text can change the
+  // query's shape; to_tsquery then normalises each term as the chunks' to_tsvector did (stemming, stop
+  // words). Being a constant, it is folded at plan time: the planner sees how selective it is.
+  const terms = [...new Set(q.keywordText.split(/\s+/).map((term) => term.replace(/['\\]/g, '')).filter(Boolean))];
+  const tsquery = terms.length
+    ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(terms.map((term) => `'${term}'`).join(' | '))})`
+    : 'NULL::tsquery';
+
+  const ctes: string[] = [];
+  if (useVector) {
+    ctes.push(`vector_leg AS (
+      SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank
+      FROM (
+        SELECT c.id, ${distance} AS distance
+        FROM chunks c
+        WHERE c.embedding_dims = ${dims} AND ${searchable}
+        ORDER BY ${distance}
+        LIMIT ${candidates}
+      ) nearest
+    )`);
+  }
+  if (useKeyword) {
+    ctes.push(`keyword_leg AS (
+      SELECT id, rank_score, row_number() OVER (ORDER BY rank_score DESC, id) AS rank
+      FROM (
+        SELECT c.id, ts_rank_cd(c.search_vector, ${tsquery}, 32) AS rank_score
+        FROM chunks c
+        WHERE c.search_vector @@ ${tsquery} AND ${searchable}
+        ORDER BY rank_score DESC
+        LIMIT ${candidates}
+      ) best
+    )`);
+  }
+  let fused: string;
+  if (useVector && useKeyword) {
+    fused = `fused AS (
+      SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank,
+             coalesce(1.0 / (${RRF_K} + v.rank), 0) + coalesce(1.0 / (${RRF_K} + k.rank), 0) AS score
+      FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
+    )`;
+  } else if (useVector) {
+    fused = `fused AS (SELECT id, rank AS vector_rank, NULL::bigint AS keyword_rank, 1 - distance AS score FROM vector_leg)`;
+  } else {
+    fused = `fused AS (SELECT id, NULL::bigint AS vector_rank, rank AS keyword_rank, rank_score AS score FROM keyword_leg)`;
+  }
+  ctes.push(fused);
+
+  const vectorScore = useVector
+    ? `CASE WHEN c.embedding_dims = ${dims} THEN 1 - (${distance}) END`
+    : 'NULL::float8';
+  // JIT compiling this statement would cost more than running it.
+  return `SET LOCAL jit = off;
+    SET LOCAL hnsw.ef_search = ${Math.max(100, candidates)};
+    SET LOCAL hnsw.iterative_scan = relaxed_order;
+    WITH ${ctes.join(',\n    ')}
+    SELECT c.id AS chunk_id, c.document_id, d.filename AS document_name, c.title, c.content, c.page_from, c.page_to,
+           f.vector_rank, f.keyword_rank,
+           (${vectorScore})::float8 AS vector_score,
+           coalesce(ts_rank_cd(c.search_vector, ${tsquery}, 32), 0)::float8 AS keyword_score,
+           f.score::float8 AS score
+    FROM fused f
+    JOIN chunks c ON c.id = f.id
+    JOIN documents d ON d.id = c.document_id
+    ORDER BY f.score DESC, c.id`;
+}

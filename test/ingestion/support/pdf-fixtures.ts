@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
+
+/** Writes a PDF from its objects (1-based, object 1 = catalog) with a correct cross-reference table. */
+function buildPdf(objects: Array<string | Buffer>): Buffer {
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+  const offsets: number[] = [];
+  let length = parts[0].length;
+  objects.forEach((body, i) => {
+    offsets.push(length);
+    const part = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1'), Buffer.from('\nendobj\n')]);
+    parts.push(part);
+    length += part.length;
+  });
+  const xref =
+    `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n` +
+    offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('') +
+    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`;
+  parts.push(Buffer.from(xref, 'latin1'));
+  return Buffer.concat(parts);
+}
+
+function stream(dict: string, data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
+}
+
+/** A small text PDF: one page per entry, each line of text shown with Helvetica. */
+export function textPdf(pages: string[][]): Buffer {
+  const pageCount = pages.length;
+  // 1 catalog, 2 pages, 3 font, then per page: page object and its content stream.
+  const kids = pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ');
+  const objects: Array<string | Buffer> = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${kids}] /Count ${pageCount} >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  pages.forEach((lines, i) => {
+    const ops = lines.map((line, j) => `BT /F1 11 Tf 72 ${740 - j * 14} Td (${line.replace(/[()\\]/g, '\\$&')}) Tj ET`).join('\n');
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    objects.push(stream('', Buffer.from(ops, 'latin1')));
+  });
+  return buildPdf(objects);
+}
+
+/** A "scanned" PDF: every page is only an image, with no text layer at all. */
+export function imageOnlyPdf(pageCount = 2): Buffer {
+  const width = 64;
+  const height = 64;
+  const pixels = Buffer.alloc(width * height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) % 256;
+  const kids = Array.from({ length: pageCount }, (_, i) => `${4 + i * 2} 0 R`).join(' ');
+  const objects: Array<string | Buffer> = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${kids}] /Count ${pageCount} >>`,
+    stream(`/Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode`, deflateSync(pixels)),
+  ];
+  for (let i = 0; i < pageCount; i++) {
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    objects.push(stream('', Buffer.from('q 500 0 0 700 56 46 cm /Im1 Do Q', 'latin1')));
+  }
+  return buildPdf(objects);
+}
+
+/** The same PDF encrypted with a user password (AES-256), made by Debian's `qpdf` (installed by .ci/run). */
+export function encryptedPdf(plain: Buffer): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-pdf-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'in.pdf'), plain);
+    execFileSync('qpdf', ['--encrypt', 'user-secret', 'owner-secret', '256', '--', path.join(dir, 'in.pdf'), path.join(dir, 'out.pdf')]);
+    return fs.readFileSync(path.join(dir, 'out.pdf'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A minimal .docx (Office Open XML) with a heading and paragraphs, built with jszip (mammoth's own zip library). */
+export async function docx(paragraphs: string[]): Promise<Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const JSZip = require('jszip') as new () => {
+    file(name: string, data: string): void;
+    generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer>;
+  };
+  const zip = new JSZip();
+  const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+  );
+  zip.file(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+  );
+  zip.file(
+    'word/document.xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>' +
+      paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${escape(p)}</w:t></w:r></w:p>`).join('') +
+      '</w:body></w:document>',
+  );
+  return zip.generateAsync({ type: 'nodebuffer' });
+}
+
+/** A ZIP archive (any), e.g. to rename it to .pdf. */
+export async function zipArchive(): Promise<Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const JSZip = require('jszip') as new () => { file(name: string, data: string): void; generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer> };
+  const zip = new JSZip();
+  zip.file('readme.txt', 'not a pdf');
+  return zip.generateAsync({ type: 'nodebuffer' });
+}

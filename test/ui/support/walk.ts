@@ -1,0 +1,172 @@
+/**
+ * The admin-UI walk as reusable steps, shared by the real-backend test (admin-ui.e2e-spec.ts) and the
+ * mock-API test (admin-ui-mock.e2e-spec.ts). Every step waits on what a user would see, never on timers.
+ */
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+
+const tid = (id: string) => `[data-testid="${id}"]`;
+
+export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.locator(`${tid('login-email')} input`).fill(email);
+  await page.locator(`${tid('login-password')} input`).fill(password);
+  await page.locator(tid('login-submit')).click();
+  await page.waitForURL(/\/knowledge-bases/);
+  await page.locator(tid('kb-list')).waitFor();
+}
+
+/** Creates a knowledge base through the dialog; returns its id (from the URL it lands on). */
+export async function createKnowledgeBase(page: Page, name: string, description = ''): Promise<string> {
+  await page.locator(tid('kb-create')).click();
+  const dialog = page.locator('.el-dialog').filter({ has: page.locator(tid('kb-name')) });
+  await dialog.waitFor();
+  await dialog.locator(`${tid('kb-name')} input`).fill(name);
+  if (description) await dialog.locator(`${tid('kb-description')} textarea`).fill(description);
+  await dialog.locator(tid('kb-save')).click();
+  await page.waitForURL(/\/knowledge-bases\/[^/]+\/documents/);
+  await page.locator(tid('kb-title')).filter({ hasText: name }).waitFor();
+  return /knowledge-bases\/([^/]+)\/documents/.exec(page.url())![1];
+}
+
+export type UploadVerdict = 'accepted' | 'duplicate' | 'rejected';
+
+/**
+ * Opens the upload dialog, adds the files (the same path as a drop: the dialog's file input), starts the
+ * upload and waits until every file has its verdict. Returns the verdict and reason text per file name.
+ */
+export async function uploadThroughDialog(
+  page: Page,
+  files: string[],
+): Promise<Record<string, { verdict: UploadVerdict | 'waiting' | 'uploading'; reason: string }>> {
+  await page.locator(tid('upload-open')).click();
+  const dialog = page.locator('.el-dialog').filter({ has: page.locator(tid('upload-drop')) });
+  await dialog.waitFor();
+  await dialog.locator(tid('upload-input')).setInputFiles(files);
+  const items = dialog.locator(tid('upload-item'));
+  await items.nth(files.length - 1).waitFor();
+  const start = dialog.locator(tid('upload-start'));
+  if (await start.isEnabled()) await start.click();
+  await page.waitForFunction(
+    (n) => {
+      const all = Array.from(document.querySelectorAll('[data-testid="upload-item"]'));
+      return all.length >= n && all.every((el) => !['waiting', 'uploading'].includes(el.getAttribute('data-state') ?? ''));
+    },
+    files.length,
+    { timeout: 120_000 },
+  );
+  const result: Record<string, { verdict: UploadVerdict; reason: string }> = {};
+  for (let i = 0; i < (await items.count()); i++) {
+    const item = items.nth(i);
+    const name = (await item.locator('.name').innerText()).trim();
+    const verdict = (await item.getAttribute('data-state')) as UploadVerdict;
+    const reason = (await item.locator(tid('upload-reason')).innerText().catch(() => '')).trim();
+    result[name] = { verdict, reason };
+  }
+  return result;
+}
+
+export async function closeDialog(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.locator('.el-overlay-dialog').first().waitFor({ state: 'hidden' }).catch(() => undefined);
+}
+
+/** Waits until every named document's row shows the `ready` status (fed by the events stream). */
+export async function waitForReady(page: Page, names: string[], timeoutMs = 180_000): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => {
+      const rows = Array.from(document.querySelectorAll('[data-doc-name]'));
+      const failed = rows.find((r) => r.getAttribute('data-status') === 'failed' && wanted.includes(r.getAttribute('data-doc-name')!));
+      if (failed) throw new Error(`${failed.getAttribute('data-doc-name')} failed: ${failed.textContent}`);
+      return wanted.every((n) => rows.some((r) => r.getAttribute('data-doc-name') === n && r.getAttribute('data-status') === 'ready'));
+    },
+    names,
+    { timeout: timeoutMs, polling: 250 },
+  );
+}
+
+/** Records the progress values the bars show until the documents are ready (proves live updates). */
+export async function watchProgress(page: Page): Promise<() => Promise<number[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __progress: number[] };
+    w.__progress = [];
+    const read = () =>
+      document.querySelectorAll('[data-testid="doc-progress"] .el-progress__text').forEach((el) => {
+        const n = parseInt(el.textContent ?? '', 10);
+        if (!Number.isNaN(n)) w.__progress.push(n);
+      });
+    new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
+}
+
+export async function runHitTest(page: Page, kbId: string, baseUrl: string, query: string): Promise<{ count: number; marks: string[] }> {
+  await page.goto(`${baseUrl}/knowledge-bases/${kbId}/hit-test`);
+  await page.locator(`${tid('hit-query')} textarea`).fill(query);
+  await page.locator(tid('hit-run')).click();
+  await page.locator(tid('hit-results')).waitFor();
+  const results = page.locator(tid('hit-result'));
+  await results.first().waitFor({ timeout: 30_000 });
+  const marks = await page.locator(`${tid('hit-results')} mark.zk-hl`).allInnerTexts();
+  return { count: await results.count(), marks };
+}
+
+/** Asks in the chat page and waits for the streamed answer to finish; returns what was seen while streaming. */
+export async function ask(
+  page: Page,
+  baseUrl: string,
+  kbId: string,
+  question: string,
+): Promise<{ answer: string; sawPartial: boolean; citations: number }> {
+  if (!page.url().includes('/chat')) await page.goto(`${baseUrl}/chat?kb=${kbId}`);
+  const input = page.locator(`${tid('chat-input')} textarea`);
+  await input.waitFor();
+  await input.focus();
+  await page.keyboard.type(question);
+  const answers = page.locator(tid('chat-answer'));
+  const before = await answers.count();
+  await page.keyboard.press('Enter');
+  const answer = answers.nth(before);
+  await answer.waitFor();
+  // Streaming: the answer shows text before it is done.
+  let sawPartial = false;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const status = await answer.getAttribute('data-status');
+    const text = (await answer.locator('.md').innerText()).trim();
+    if (status === 'streaming' && text.length > 0) sawPartial = true;
+    if (status !== 'streaming') break;
+    if (Date.now() > deadline) throw new Error('the answer did not finish in 120 s');
+    await page.waitForTimeout(30);
+  }
+  const status = await answer.getAttribute('data-status');
+  if (status !== 'done') throw new Error(`answer ended with status ${status}: ${await answer.innerText()}`);
+  return {
+    answer: (await answer.locator('.md').innerText()).trim(),
+    sawPartial,
+    citations: await answer.locator('a.zk-cite').count(),
+  };
+}
+
+/** Clicks the first [n] marker of the last answer and returns what the citation dialog shows. */
+export async function openFirstCitation(page: Page): Promise<{ doc: string; pages: string; snippet: string }> {
+  const last = page.locator(tid('chat-answer')).last();
+  await last.locator('a.zk-cite').first().click();
+  const dialog = page.locator('.el-dialog').filter({ has: page.locator(tid('citation-snippet')) });
+  await dialog.waitFor();
+  return {
+    doc: (await dialog.locator(tid('citation-doc')).innerText()).trim(),
+    pages: (await dialog.locator(tid('citation-pages')).innerText()).trim(),
+    snippet: (await dialog.locator(tid('citation-snippet')).innerText()).trim(),
+  };
+}
+
+export async function switchLanguage(page: Page, lang: 'zh-CN' | 'en'): Promise<void> {
+  await page.locator(`header ${tid('lang-switch')}, .auth-lang ${tid('lang-switch')}`).first().click();
+  await page.locator(`.el-dropdown-menu__item[data-lang="${lang}"]`).click();
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+export function corpusFile(name: string): string {
+  return path.resolve(__dirname, '../../../../shared/corpus', name);
+}

@@ -1,0 +1,21 @@
+import { fetchBlobUrl } from '@/api/http';
+import { documentsApi } from '@/api';
+
+/**
+ * Opens a document's original in a new tab. The file needs the Bearer token, so it is fetched and shown
+ * from a blob URL; `#page=N` makes the browser's PDF viewer jump to the cited page.
+ * The tab is opened before the download starts so popup blockers let it through.
+ */
+export async function openOriginal(documentId: string, page?: number | null): Promise<void> {
+  const win = window.open('', '_blank');
+  try {
+    const { url } = await fetchBlobUrl(documentsApi.fileUrl(documentId));
+    const target = page ? `${url}#page=${page}` : url;
+    if (win && !win.closed) win.location.href = target;
+    else window.open(target, '_blank');
+    setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);
+  } catch (e) {
+    win?.close();
+    throw e;
+  }
+}
