@@ -14,8 +14,9 @@ import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
  */
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const apiTarget = process.env.ZHIKU_API_URL ?? 'http://127.0.0.1:3000';
+// Regex keys: '/api/…' but not the UI's own routes that merely start with the same letters.
 const proxy = Object.fromEntries(
-  ['/api', '/v1', '/health', '/docs'].map((prefix) => [prefix, { target: apiTarget, changeOrigin: false }]),
+  ['^/api/', '^/v1/', '^/health$', '^/docs'].map((prefix) => [prefix, { target: apiTarget, changeOrigin: false }]),
 );
 
 export default defineConfig({

@@ -55,18 +55,16 @@ export class AuditDeletionsInterceptor implements NestInterceptor {
       knowledgeBaseId: req.knowledgeBaseAccess?.knowledgeBaseId,
       name: last === accessParam ? (req.knowledgeBaseAccess?.label ?? undefined) : undefined,
     };
-    return next
-      .handle()
-      .pipe(
-        mergeMap((result) =>
-          from(
-            this.audit
-              .record(req.principal, `${targetType}.delete`, { type: targetType, id: String(targetId) }, details, {
-                ip: req.ip,
-              })
-              .then(() => result),
-          ),
+    return next.handle().pipe(
+      mergeMap((result) =>
+        from(
+          this.audit
+            .record(req.principal, `${targetType}.delete`, { type: targetType, id: String(targetId) }, details, {
+              ip: req.ip,
+            })
+            .then(() => result),
         ),
-      );
+      ),
+    );
   }
 }

@@ -120,7 +120,7 @@ export function buildAnswerMessages(input: AnswerPromptInput): ChatMessage[] {
     : NO_SOURCES_SYSTEM_PROMPTS[input.language];
   const placesSources = input.withSources && template.includes('{sources}');
   const system = template.replaceAll('{knowledgeBase}', input.knowledgeBaseName).replaceAll('{sources}', sourcesText);
-  const question = `${l.question} ${input.question.trim()}`;
+  const question = `${l.question}${input.language === 'en' ? ' ' : ''}${input.question.trim()}`;
   const user = placesSources ? question : `${l.sources}\n\n${sourcesText}\n\n${question}`;
   return [{ role: 'system', content: system }, ...input.history, { role: 'user', content: user }];
 }
@@ -140,7 +140,7 @@ export function buildRewriteMessages(history: ChatMessage[], question: string, l
   const lines = history.map((m) => `${m.role === 'user' ? l.user : l.assistant}: ${shorten(m.content, 400)}`);
   return [
     { role: 'system', content: REWRITE_SYSTEM_PROMPTS[language] },
-    { role: 'user', content: `${l.conversation}\n${lines.join('\n')}\n\n${l.followUp} ${question.trim()}` },
+    { role: 'user', content: `${l.conversation}\n${lines.join('\n')}\n\n${l.followUp}${language === 'en' ? ' ' : ''}${question.trim()}` },
   ];
 }
 

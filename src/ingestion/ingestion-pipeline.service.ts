@@ -30,6 +30,9 @@ export type IngestOutcome = 'ready' | 'failed' | 'cancelled' | 'skipped';
 const PARSE_END = 25;
 const EMBED_START = 30;
 const PROGRESS_WRITE_INTERVAL_MS = 300;
+/** Chunks per INSERT, and INSERTs in flight at once (each on its own connection). */
+const WRITE_BATCH = 64;
+const WRITE_CONCURRENCY = 2;
 const POSTGRES_FOREIGN_KEY_VIOLATION = '23503';
 /** Any fixed number: second key of the per-document advisory lock (first: a hash of the id). */
 const DOCUMENT_LOCK_NAMESPACE = 7_460_212;
@@ -45,6 +48,39 @@ class DocumentBusyError extends DomainError {
 class WorkerStoppingError extends DomainError {
   constructor() {
     super('WORKER_STOPPING', 'the worker is shutting down; the document resumes on the next worker', 503, true);
+  }
+}
+
+/** Runs at most `limit` tasks at once; `add` waits for a free slot. The first failure is rethrown. */
+class BoundedTasks {
+  private readonly running = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  async add(task: () => Promise<void>): Promise<void> {
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    this.throwIfFailed();
+    const run: Promise<void> = task()
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+    this.throwIfFailed();
+  }
+
+  /** Waits for running tasks without rethrowing. */
+  async settle(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 }
 
@@ -151,27 +187,28 @@ export class IngestionPipelineService implements OnModuleDestroy {
     const reportWritten = (): Promise<void> =>
       progress.report('embedding', EMBED_START + ((100 - EMBED_START) * written) / chunks.length, { chunkCount: written });
 
-    // Embed the next group while the previous one is written: Ollama and PostgreSQL work at the same time.
-    const groupSize = this.config.embedBatchSize * this.config.embedConcurrency * 2;
-    let writing: Promise<void> = Promise.resolve();
-    let writeError: unknown;
-    for (let start = 0; start < todo.length; start += groupSize) {
-      const group = todo.slice(start, start + groupSize);
-      const vectors = await this.embed(group, knowledgeBase);
-      await writing;
-      if (writeError) throw writeError;
-      await reportWritten();
-      writing = this.write(doc, knowledgeBase, group, vectors).then(
-        () => {
-          written += group.length;
-        },
-        (err) => {
-          writeError = err;
-        },
-      );
+    // Ollama embeds the next group while PostgreSQL writes the previous ones (HNSW inserts are the
+    // slow part, so several write batches run at once on connections of their own).
+    const writes = new BoundedTasks(WRITE_CONCURRENCY);
+    const groupSize = this.config.embedBatchSize * this.config.embedConcurrency * 4;
+    try {
+      for (let start = 0; start < todo.length; start += groupSize) {
+        const group = todo.slice(start, start + groupSize);
+        const vectors = await this.embed(group, knowledgeBase);
+        for (let from = 0; from < group.length; from += WRITE_BATCH) {
+          const batch = group.slice(from, from + WRITE_BATCH);
+          const batchVectors = vectors.slice(from, from + WRITE_BATCH);
+          await writes.add(async () => {
+            await this.write(doc, knowledgeBase, batch, batchVectors);
+            written += batch.length;
+          });
+        }
+        await reportWritten();
+      }
+      await writes.drain();
+    } finally {
+      await writes.settle(); // nothing may still be writing once this run has given up
     }
-    await writing;
-    if (writeError) throw writeError;
 
     const result = await this.chunks.markReady(doc.id, run, { chunkCount: chunks.length, pageCount });
     if (!result.updated) throw new IngestionCancelledError(doc.id);

@@ -54,6 +54,14 @@ export class IngestionQueueService {
     return 'added';
   }
 
+  /**
+   * Bull's stalled-job check, run now: a job whose worker died (lock expired) goes back to waiting.
+   * Bull runs it every 30 s itself; the reconciler runs it on its own, shorter, schedule.
+   */
+  async recoverStalledJobs(): Promise<void> {
+    await (this.queue as Queue<IngestJobData> & { moveUnlockedJobsToWait(): Promise<void> }).moveUnlockedJobsToWait();
+  }
+
   /** Drops a job that has not started; a running one notices the document is gone at its next batch. */
   async cancel(documentId: string, run: number): Promise<void> {
     try {

@@ -13,7 +13,8 @@ const BATCH = 500;
  * Makes the database, not Redis, the truth about what still needs doing: at worker start and every
  * INGESTION_RECONCILE_SEC, every document in a non-final status whose job is missing (Redis lost its
  * data), finished or failed for good (Ollama stayed down) gets its job back. Jobs that are waiting,
- * delayed or running are left alone; a running job whose worker died is Bull's stalled-job check's.
+ * delayed or running are left alone; a running job whose worker died goes back to waiting through
+ * Bull's stalled-job check, which each pass also runs.
  */
 @Injectable()
 export class IngestionReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -46,6 +47,7 @@ export class IngestionReconcilerService implements OnApplicationBootstrap, OnMod
   private async pass(): Promise<number> {
     let added = 0;
     try {
+      await this.queue.recoverStalledJobs();
       const rows: Array<{ id: string; ingest_run: number }> = await this.db.query(
         `SELECT id, ingest_run FROM documents
           WHERE status NOT IN ('ready', 'failed') AND updated_at < now() - make_interval(secs => $1)

@@ -3,10 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { escapeLiteral, type Pool, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { KEYWORD_TS_CONFIG } from '../common/text/keyword-segmenter';
+import type { LexemeStatistics } from './keyword-terms';
 import { RRF_K, SearchMode } from './retrieval.types';
 
 /** Largest dimension the HNSW indexes (halfvec) accept; also the largest query vector we inline. */
 const MAX_INDEXED_DIMENSION = 4000;
+const LEXEME_STATISTICS_TTL_MS = 5 * 60_000;
+const MAX_REMEMBERED_TERMS = 100_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ChunkSearchQuery {
@@ -16,8 +19,10 @@ export interface ChunkSearchQuery {
   dimension: number;
   /** Unit-length query embedding (vector and hybrid modes). */
   embedding?: number[];
-  /** The query segmented with segmentForKeywords (as the chunks were). */
+  /** The query segmented with segmentForKeywords (as the chunks were): ranks the keyword candidates. */
   keywordText: string;
+  /** The terms a keyword candidate must contain one of (see candidateTerms); all of keywordText's by default. */
+  candidateTerms?: string[];
   /** How many candidates each leg contributes. */
   candidates: number;
 }
@@ -66,6 +71,9 @@ interface CandidateRow {
  */
 @Injectable()
 export class ChunkSearchRepository {
+  private statistics?: { readAt: number; value: LexemeStatistics };
+  private readonly lexemes = new Map<string, string[]>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async search(query: ChunkSearchQuery): Promise<ChunkCandidate[]> {
@@ -88,6 +96,43 @@ export class ChunkSearchRepository {
   }
 
   /**
+   * The share of chunks holding each of the commonest lexemes and the table's size, from PostgreSQL's
+   * statistics (kept by ANALYZE / autovacuum; table-wide). Read at most every few minutes.
+   */
+  async lexemeStatistics(): Promise<LexemeStatistics> {
+    if (this.statistics && Date.now() - this.statistics.readAt < LEXEME_STATISTICS_TTL_MS) return this.statistics.value;
+    const rows: { lexeme: string; share: number }[] = await this.dataSource.query(
+      `SELECT x.lexeme, x.share
+         FROM pg_stats s,
+              unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:array_length(s.most_common_elems, 1)]) AS x(lexeme, share)
+        WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'search_vector'`,
+    );
+    const [{ estimate }] = await this.dataSource.query(
+      `SELECT greatest(reltuples, 0)::float8 AS estimate FROM pg_class WHERE oid = 'chunks'::regclass`,
+    );
+    const value = { shares: new Map(rows.map((r) => [r.lexeme, r.share])), rows: estimate };
+    this.statistics = { readAt: Date.now(), value };
+    return value;
+  }
+
+  /**
+   * What text search makes of each term (stemmed lexemes; none for a stop word). Remembered, so a term
+   * costs a round-trip only the first time this process sees it.
+   */
+  async lexemesOf(terms: string[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    const unknown = [...new Set(terms)].filter((term) => !this.lexemes.has(term));
+    if (unknown.length) {
+      const rows: { term: string; lexemes: string[] }[] = await this.dataSource.query(
+        `SELECT term, tsvector_to_array(to_tsvector('${KEYWORD_TS_CONFIG}', term)) AS lexemes FROM unnest($1::text[]) AS term`,
+        [unknown],
+      );
+      if (this.lexemes.size + rows.length > MAX_REMEMBERED_TERMS) this.lexemes.clear();
+      for (const row of rows) this.lexemes.set(row.term, row.lexemes);
+    }
+    return new Map(terms.map((term) => [term, this.lexemes.get(term) ?? []]));
+  }
+
+  /**
    * EXPLAIN of the search statement. On a tiny table a scan of the knowledge base's rows plus a sort is
    * cheaper than any index walk, so tests pass `asOnLargeTable` (no sequential scans, no sorts where an
    * index can give the order) to show that the indexes match the statement: expression, predicate, operator.
@@ -103,6 +148,11 @@ export class ChunkSearchRepository {
     // TypeORM's query() cannot return the results of a multi-statement string; its pg pool can.
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
+}
+
+function orQuery(terms: string[]): string {
+  const quoted = [...new Set(terms.map((term) => term.replace(/['\\]/g, '')).filter(Boolean))].map((term) => `'${term}'`);
+  return quoted.length ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(quoted.join(' | '))})` : 'NULL::tsquery';
 }
 
 /** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */
@@ -133,10 +183,9 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   // Each term is quoted and the terms are OR-ed, so no operator or quote in the user's text can change the
   // query's shape; to_tsquery then normalises each term as the chunks' to_tsvector did (stemming, stop
   // words). Being a constant, it is folded at plan time: the planner sees how selective it is.
-  const terms = [...new Set(q.keywordText.split(/\s+/).map((term) => term.replace(/['\\]/g, '')).filter(Boolean))];
-  const tsquery = terms.length
-    ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(terms.map((term) => `'${term}'`).join(' | '))})`
-    : 'NULL::tsquery';
+  const terms = q.keywordText.split(/\s+/);
+  const tsquery = orQuery(terms);
+  const matchQuery = q.candidateTerms ? orQuery(q.candidateTerms) : tsquery;
 
   const ctes: string[] = [];
   if (useVector) {
@@ -157,7 +206,7 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
       FROM (
         SELECT c.id, ts_rank_cd(c.search_vector, ${tsquery}, 32) AS rank_score
         FROM chunks c
-        WHERE c.search_vector @@ ${tsquery} AND ${searchable}
+        WHERE c.search_vector @@ ${matchQuery} AND ${searchable}
         ORDER BY rank_score DESC
         LIMIT ${candidates}
       ) best

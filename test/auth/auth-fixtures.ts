@@ -1,4 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { TestApp } from '../support/test-app';
 
@@ -19,7 +21,11 @@ export function db(t: TestApp): DataSource {
   return t.app.get(DataSource);
 }
 
-export async function seedKnowledgeBase(t: TestApp, ownerId: string | null, conversationUserId: string | null = ownerId): Promise<SeededKnowledgeBase> {
+export async function seedKnowledgeBase(
+  t: TestApp,
+  ownerId: string | null,
+  conversationUserId: string | null = ownerId,
+): Promise<SeededKnowledgeBase> {
   const q = db(t);
   const slug = `kb-${randomBytes(5).toString('hex')}`;
   const [kb] = await q.query(
@@ -27,10 +33,15 @@ export async function seedKnowledgeBase(t: TestApp, ownerId: string | null, conv
      VALUES ($1, $2, 'bge-m3', 1024, $3) RETURNING id`,
     [slug, `知识库 ${slug}`, ownerId],
   );
+  // The original on disk too, so downloads work.
+  const bytes = Buffer.from(`知库的第一段文字 hello ${slug}\n`);
+  const storageKey = `uploads/${randomUUID()}`;
+  fs.mkdirSync(path.join(t.config.dataDir, 'uploads'), { recursive: true });
+  fs.writeFileSync(path.join(t.config.dataDir, storageKey), bytes);
   const [doc] = await q.query(
     `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count)
-     VALUES ($1, '说明书.txt', 'text/plain', 12, $2, $3, 'ready', 100, 1) RETURNING id`,
-    [kb.id, randomBytes(32).toString('hex'), `uploads/${randomUUID()}`],
+     VALUES ($1, '说明书.txt', 'text/plain', $2, $3, $4, 'ready', 100, 1) RETURNING id`,
+    [kb.id, bytes.length, createHash('sha256').update(bytes).digest('hex'), storageKey],
   );
   const [chunk] = await q.query(
     `INSERT INTO chunks (document_id, knowledge_base_id, ordinal, content, page_from, page_to, token_count)
@@ -45,7 +56,14 @@ export async function seedKnowledgeBase(t: TestApp, ownerId: string | null, conv
     `INSERT INTO messages (conversation_id, role, content) VALUES ($1, 'assistant', '回答 [1]') RETURNING id`,
     [conversation.id],
   );
-  return { id: kb.id, slug, documentId: doc.id, chunkId: chunk.id, conversationId: conversation.id, messageId: message.id };
+  return {
+    id: kb.id,
+    slug,
+    documentId: doc.id,
+    chunkId: chunk.id,
+    conversationId: conversation.id,
+    messageId: message.id,
+  };
 }
 
 export async function auditEntries(t: TestApp, action: string, since: Date): Promise<Record<string, unknown>[]> {

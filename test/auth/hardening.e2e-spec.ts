@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { FakeOllama } from '../fake-ollama/fake-ollama.server';
+import { freePort } from '../ingestion/support/worker-process';
 import { bearer, createApiKey, createMember, loginAsAdmin, TEST_ADMIN } from '../support/auth-helpers';
 import { deleteRedisKeys, startTestApp, TestApp } from '../support/test-app';
 import { auditEntries, db, seedKnowledgeBase } from './auth-fixtures';
@@ -58,9 +58,18 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
       ['/api/knowledge-bases', admin.headers],
       ['/api/api-keys', {}],
     ] as const) {
-      const res = await request(t.url).post(path).set(headers).set('Content-Type', 'application/json').send(huge).expect(413);
+      const res = await request(t.url)
+        .post(path)
+        .set(headers)
+        .set('Content-Type', 'application/json')
+        .send(huge)
+        .expect(413);
       expect(res.headers['content-type']).toMatch(/application\/json/);
-      expect(res.body).toMatchObject({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' });
+      expect(res.body).toMatchObject({
+        statusCode: 413,
+        error: 'PAYLOAD_TOO_LARGE',
+        message: 'The request body is too large',
+      });
     }
   });
 
@@ -74,10 +83,16 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
   });
 
   it('has CORS off by default and allows only the listed origins when CORS_ORIGINS is set', async () => {
-    const off = await request(t.url).options('/api/auth/login').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const off = await request(t.url)
+      .options('/api/auth/login')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(off.headers['access-control-allow-origin']).toBeUndefined();
 
-    const cors = await startTestApp({ role: 'api', env: { CORS_ORIGINS: 'https://kb.example.com, https://intranet.example.org' } });
+    const cors = await startTestApp({
+      role: 'api',
+      env: { CORS_ORIGINS: 'https://kb.example.com, https://intranet.example.org' },
+    });
     try {
       const allowed = await request(cors.url)
         .options('/api/auth/login')
@@ -103,12 +118,21 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
     };
     for (const text of NASTY_TEXT) {
       const ip = `192.0.2.${Math.floor(Math.random() * 200) + 1}`;
-      const loginEmail = await request(t.url).post('/api/auth/login').set('X-Forwarded-For', ip).send({ email: text, password: 'x-password' });
+      const loginEmail = await request(t.url)
+        .post('/api/auth/login')
+        .set('X-Forwarded-For', ip)
+        .send({ email: text, password: 'x-password' });
       check(`login email ${text}`, loginEmail.status, [401, 429]);
-      const loginPassword = await request(t.url).post('/api/auth/login').set('X-Forwarded-For', `${ip}1`).send({ email: TEST_ADMIN.email, password: text });
+      const loginPassword = await request(t.url)
+        .post('/api/auth/login')
+        .set('X-Forwarded-For', `${ip}1`)
+        .send({ email: TEST_ADMIN.email, password: text });
       check(`login password ${text}`, loginPassword.status, [401, 429]);
 
-      const user = await request(t.url).post('/api/users').set(admin.headers).send({ email: text, password: text.padEnd(8, '!'), role: 'member' });
+      const user = await request(t.url)
+        .post('/api/users')
+        .set(admin.headers)
+        .send({ email: text, password: text.padEnd(8, '!'), role: 'member' });
       check(`user email ${text}`, user.status, [400]);
       const asEmail = await request(t.url)
         .post('/api/users')
@@ -116,23 +140,40 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
         .send({ email: `u${randomUUID().slice(0, 8)}@zhiku.test`, password: text.padEnd(8, '!'), role: 'member' });
       check(`user password ${text}`, asEmail.status, [201]);
 
-      const key = await request(t.url).post('/api/api-keys').set(member.headers).send({ name: text, knowledgeBaseIds: [kb.id], scopes: ['ask'] });
+      const key = await request(t.url)
+        .post('/api/api-keys')
+        .set(member.headers)
+        .send({ name: text, knowledgeBaseIds: [kb.id], scopes: ['ask'] });
       check(`key name ${text}`, key.status, [201]);
       if (key.status === 201 && key.body.name !== text) failures.push(`key name stored as ${key.body.name}`);
-      const revoke = await request(t.url).delete(`/api/api-keys/${encodeURIComponent(text)}`).set(member.headers);
+      const revoke = await request(t.url)
+        .delete(`/api/api-keys/${encodeURIComponent(text)}`)
+        .set(member.headers);
       check(`key id ${text}`, revoke.status, [404]);
 
-      const byEmail = await request(t.url).post(`/api/knowledge-bases/${kb.id}/members`).set(member.headers).send({ email: text, permission: 'read' });
+      const byEmail = await request(t.url)
+        .post(`/api/knowledge-bases/${kb.id}/members`)
+        .set(member.headers)
+        .send({ email: text, permission: 'read' });
       check(`member email ${text}`, byEmail.status, [400]);
-      const memberId = await request(t.url).delete(`/api/knowledge-bases/${kb.id}/members/${encodeURIComponent(text)}`).set(member.headers);
+      const memberId = await request(t.url)
+        .delete(`/api/knowledge-bases/${kb.id}/members/${encodeURIComponent(text)}`)
+        .set(member.headers);
       check(`member id ${text}`, memberId.status, [404]);
-      const kbRef = await request(t.url).get(`/api/knowledge-bases/${encodeURIComponent(text)}/members`).set(member.headers);
+      const kbRef = await request(t.url)
+        .get(`/api/knowledge-bases/${encodeURIComponent(text)}/members`)
+        .set(member.headers);
       check(`knowledge base id ${text}`, kbRef.status, [404]);
-      const userRef = await request(t.url).patch(`/api/users/${encodeURIComponent(text)}`).set(admin.headers).send({ role: 'member' });
+      const userRef = await request(t.url)
+        .patch(`/api/users/${encodeURIComponent(text)}`)
+        .set(admin.headers)
+        .send({ role: 'member' });
       check(`user id ${text}`, userRef.status, [404]);
       const audit = await request(t.url).get('/api/audit').query({ action: text }).set(admin.headers);
       check(`audit action ${text}`, audit.status, [200, 400]);
-      const bearerText = await request(t.url).get('/api/auth/me').set('Authorization', `Bearer zk_${encodeURIComponent(text)}`);
+      const bearerText = await request(t.url)
+        .get('/api/auth/me')
+        .set('Authorization', `Bearer zk_${encodeURIComponent(text)}`);
       check(`API key ${text}`, bearerText.status, [401]);
     }
     expect(failures).toEqual([]);
@@ -140,9 +181,16 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
   }, 120_000);
 
   it('refuses NUL characters in JSON and query strings with a 400 instead of a database error', async () => {
-    const login = await request(t.url).post('/api/auth/login').send({ email: NUL_TEXT, password: 'x-password' }).expect(400);
+    const login = await request(t.url)
+      .post('/api/auth/login')
+      .send({ email: NUL_TEXT, password: 'x-password' })
+      .expect(400);
     expect(login.body).toMatchObject({ error: 'NUL_CHARACTER' });
-    await request(t.url).post('/api/api-keys').set(admin.headers).send({ name: NUL_TEXT, knowledgeBaseIds: 'all', scopes: ['ask'] }).expect(400);
+    await request(t.url)
+      .post('/api/api-keys')
+      .set(admin.headers)
+      .send({ name: NUL_TEXT, knowledgeBaseIds: 'all', scopes: ['ask'] })
+      .expect(400);
     await request(t.url).get('/api/audit?action=a%00b').set(admin.headers).expect(400);
     await request(t.url).post('/api/knowledge-bases').set(admin.headers).send({ name: NUL_TEXT }).expect(400);
   });
@@ -151,19 +199,32 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
     const kb = await seedKnowledgeBase(t, admin.user.id);
     const failures: string[] = [];
     for (const text of NASTY_TEXT) {
-      const created = await request(t.url).post('/api/knowledge-bases').set(admin.headers).send({ name: text, description: text });
+      const created = await request(t.url)
+        .post('/api/knowledge-bases')
+        .set(admin.headers)
+        .send({ name: text, description: text });
       if (created.status >= 500) failures.push(`create knowledge base ${text} → ${created.status}`);
       if (created.status === 201) {
         if (created.body.name !== text.trim()) failures.push(`knowledge base name stored as ${created.body.name}`);
         await request(t.url).delete(`/api/knowledge-bases/${created.body.id}`).set(admin.headers);
       }
       for (const mode of ['hybrid', 'keyword', 'vector']) {
-        const search = await request(t.url).post(`/api/knowledge-bases/${kb.id}/search`).set(admin.headers).send({ query: text, mode });
-        if (search.status >= 500) failures.push(`search ${mode} ${text} → ${search.status} ${JSON.stringify(search.body)}`);
+        const search = await request(t.url)
+          .post(`/api/knowledge-bases/${kb.id}/search`)
+          .set(admin.headers)
+          .send({ query: text, mode });
+        if (search.status >= 500)
+          failures.push(`search ${mode} ${text} → ${search.status} ${JSON.stringify(search.body)}`);
       }
-      const ask = await request(t.url).post(`/api/knowledge-bases/${kb.id}/ask`).set(admin.headers).send({ question: text });
+      const ask = await request(t.url)
+        .post(`/api/knowledge-bases/${kb.id}/ask`)
+        .set(admin.headers)
+        .send({ question: text });
       if (ask.status >= 500) failures.push(`ask ${text} → ${ask.status} ${JSON.stringify(ask.body)}`);
-      const list = await request(t.url).get(`/api/knowledge-bases/${kb.id}/documents`).query({ q: text }).set(admin.headers);
+      const list = await request(t.url)
+        .get(`/api/knowledge-bases/${kb.id}/documents`)
+        .query({ q: text })
+        .set(admin.headers);
       if (list.status >= 500) failures.push(`document list q=${text} → ${list.status}`);
       const chunk = await request(t.url).patch(`/api/chunks/${kb.chunkId}`).set(admin.headers).send({ content: text });
       if (chunk.status >= 500) failures.push(`chunk content ${text} → ${chunk.status}`);
@@ -188,7 +249,9 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
       expect(row.storage_key).not.toMatch(/\.\.|zhiku-escape/);
       expect(path.resolve(t.config.dataDir, row.storage_key).startsWith(t.config.dataDir + path.sep)).toBe(true);
       const file = await request(t.url).get(`/api/documents/${doc.id}/file`).set(admin.headers).expect(200);
-      expect(file.headers['content-disposition']).toMatch(/^attachment; filename="[^"\\/\r\n]*"; filename\*=UTF-8''[^\s"]+$/);
+      expect(file.headers['content-disposition']).toMatch(
+        /^attachment; filename="[^"\\/\r\n]*"; filename\*=UTF-8''[^\s"]+$/,
+      );
     } else {
       expect(res.status).toBe(400);
     }
@@ -208,7 +271,12 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
     );
     const knowledgeBases = await auditEntries(t, 'knowledge_base.delete', started);
     expect(knowledgeBases).toContainEqual(
-      expect.objectContaining({ actor_user_id: admin.user.id, actor_email: TEST_ADMIN.email, target_id: kb.id, at: expect.any(Date) }),
+      expect.objectContaining({
+        actor_user_id: admin.user.id,
+        actor_email: TEST_ADMIN.email,
+        target_id: kb.id,
+        at: expect.any(Date),
+      }),
     );
   });
 });
@@ -248,7 +316,10 @@ describe('secrets never reach the logs or later responses (a real zhiku process,
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`zhiku exited early:\n${output}`);
-      const ok = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`zhiku did not start within 90 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -283,7 +354,10 @@ describe('secrets never reach the logs or later responses (a real zhiku process,
     // Credentials in odd places: query strings, a failing request, a bad key of the right shape.
     await request(url).get(`/api/knowledge-bases?access_token=${admin.token}&key=${key.secret}`).set(key.headers);
     await request(url).post('/api/knowledge-bases/not-a-kb/search').set(key.headers).send({ query: 'x' });
-    await request(url).get('/api/auth/me').set(bearer(`${key.secret}x`)).expect(401);
+    await request(url)
+      .get('/api/auth/me')
+      .set(bearer(`${key.secret}x`))
+      .expect(401);
     await request(url).get('/api/auth/me').set(bearer(changed.body.accessToken)).expect(200);
 
     // Later responses never carry the secret or its hash.
@@ -293,7 +367,8 @@ describe('secrets never reach the logs or later responses (a real zhiku process,
     for (const body of [keys.text, audit.text, users.text]) {
       expect(body).not.toContain(key.secret.slice(3));
       expect(body).not.toMatch(/\$argon2|"(keyHash|key_hash|passwordHash|password_hash)"/);
-      for (const secret of [memberPassword, newPassword, wrongPassword, TEST_ADMIN.password]) expect(body).not.toContain(secret);
+      for (const secret of [memberPassword, newPassword, wrongPassword, TEST_ADMIN.password])
+        expect(body).not.toContain(secret);
     }
 
     await new Promise((r) => setTimeout(r, 300));
@@ -325,14 +400,3 @@ describe('secrets never reach the logs or later responses (a real zhiku process,
     }
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}

@@ -108,7 +108,7 @@ describe('Uploading documents', () => {
       const data =
         kind === 'zip' ? await zipArchive() : kind === 'png' ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) : kind === 'empty' ? Buffer.alloc(0) : Buffer.from('text');
       // Sent together with a good file: one bad file refuses the whole upload.
-      const res = await api.upload(kbId, [
+      const res = await api.uploadRaw(kbId, [
         { name: 'other.txt', data: Buffer.from('would be fine alone') },
         { name, data },
       ]);

@@ -57,7 +57,9 @@ export async function loginAsAdmin(t: TestApp): Promise<AuthSession> {
 export async function login(t: TestApp, email: string, password: string): Promise<AuthSession> {
   const res = await request(t.url).post('/api/auth/login').send({ email, password });
   if (res.status !== 200) {
-    throw new Error(`login as ${email} failed: ${res.status} ${JSON.stringify(res.body)} (is the first user someone other than ${TEST_ADMIN.email}?)`);
+    throw new Error(
+      `login as ${email} failed: ${res.status} ${JSON.stringify(res.body)} (is the first user someone other than ${TEST_ADMIN.email}?)`,
+    );
   }
   return toSession(res.body);
 }

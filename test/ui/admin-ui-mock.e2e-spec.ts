@@ -9,14 +9,17 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DESKTOP, PHONE, chromiumAvailable, hasHorizontalScroll, launchBrowser, measureJs, newContext, screenshot } from './support/browser';
 import { MockApi } from './support/mock-api';
+import type { PageGlobals } from './support/page-globals';
 import {
   ask,
   closeDialog,
   corpusFile,
   createKnowledgeBase,
+  field,
   login,
   openFirstCitation,
   runHitTest,
+  settle,
   switchLanguage,
   uploadThroughDialog,
   waitForReady,
@@ -43,6 +46,7 @@ d('admin UI against the mock API', () => {
     browser = await launchBrowser();
     const ctx = await newContext(browser, { viewport: DESKTOP, locale: 'zh-CN' });
     page = await ctx.newPage();
+    page.setDefaultTimeout(15_000);
   });
   afterAll(async () => {
     await browser?.close();
@@ -57,12 +61,12 @@ d('admin UI against the mock API', () => {
     expect(js.gzipBytes).toBeLessThanOrEqual(400 * 1024);
     // Chinese first (browser language zh-CN)
     await expect(page.locator('h1').innerText()).resolves.toContain('登录');
-    await screenshot(page, 'desktop-01-login');
+    await screenshot(page, 'mock/desktop-01-login');
   });
 
   it('shows the server message on a wrong password', async () => {
-    await page.locator('[data-testid="login-email"] input').fill('admin@example.com');
-    await page.locator('[data-testid="login-password"] input').fill('wrong-password');
+    await page.locator(field('login-email')).fill('admin@example.com');
+    await page.locator(field('login-password')).fill('wrong-password');
     await page.locator('[data-testid="login-submit"]').click();
     await expect(page.locator('[data-testid="login-error"]').innerText()).resolves.toContain('Wrong email or password');
   });
@@ -91,13 +95,13 @@ d('admin UI against the mock API', () => {
     expect(verdicts['renamed.pdf'].reason).toMatch(/类型不支持|Wrong type/);
     expect(verdicts['big.pdf'].verdict).toBe('rejected');
     expect(verdicts['big.pdf'].reason).toMatch(/文件过大|Too big/);
-    await screenshot(page, 'desktop-03-upload-dialog');
+    await screenshot(page, 'mock/desktop-03-upload-dialog');
     await closeDialog(page);
 
     await waitForReady(page, ['R-data.pdf', 'zhlipsum.pdf'], 60_000);
     const seen = await progress();
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true); // bars moved live, not just a jump to ready
-    await screenshot(page, 'desktop-04-documents');
+    await screenshot(page, 'mock/desktop-04-documents');
 
     // Same bytes again → duplicate
     const again = await uploadThroughDialog(page, [R_DATA]);
@@ -109,7 +113,7 @@ d('admin UI against the mock API', () => {
     await page.locator('[data-doc-name="zhlipsum.pdf"] a.doc-name').click();
     await page.locator('[data-testid="chunk-card"]').first().waitFor();
     await expect(page.locator('[data-testid="chunk-card"]').first().innerText()).resolves.toMatch(/第 \d+/);
-    await screenshot(page, 'desktop-05-chunks');
+    await screenshot(page, 'mock/desktop-05-chunks');
   });
 
   it('runs a hit test that returns passages with matched words highlighted (English and Chinese)', async () => {
@@ -119,16 +123,16 @@ d('admin UI against the mock API', () => {
     const zh = await runHitTest(page, kbId, base, '知识库如何检索');
     expect(zh.count).toBeGreaterThan(0);
     expect(zh.marks.join('')).toMatch(/知识库|检索/);
-    await screenshot(page, 'desktop-06-hit-test');
+    await screenshot(page, 'mock/desktop-06-hit-test');
   });
 
   it('saves knowledge-base settings', async () => {
     await page.goto(`${base}/knowledge-bases/${kbId}/settings`);
-    await page.locator('[data-testid="kb-prompt"] textarea').fill('只根据资料回答。');
+    await page.locator(field('kb-prompt')).fill('只根据资料回答。');
     await page.locator('[data-testid="kb-settings-save"]').click();
     await page.locator('.el-message--success').waitFor();
     expect((api.kbs[0].settings as Record<string, unknown>).prompt).toBe('只根据资料回答。');
-    await screenshot(page, 'desktop-07-kb-settings');
+    await screenshot(page, 'mock/desktop-07-kb-settings');
   });
 
   it('streams an answer with clickable citations and shows its trace', async () => {
@@ -136,12 +140,12 @@ d('admin UI against the mock API', () => {
     expect(r.sawPartial).toBe(true);
     expect(r.citations).toBeGreaterThan(0);
     expect(r.answer).toContain('read.table');
-    await screenshot(page, 'desktop-08-chat');
+    await screenshot(page, 'mock/desktop-08-chat');
     const c = await openFirstCitation(page);
     expect(c.doc).toMatch(/\.pdf$/);
     expect(c.pages).toMatch(/第 \d+/);
     expect(c.snippet.length).toBeGreaterThan(10);
-    await screenshot(page, 'desktop-09-citation');
+    await screenshot(page, 'mock/desktop-09-citation');
     // "open original" fetches the file with the token and opens it at the page
     const popup = page.waitForEvent('popup');
     await page.locator('[data-testid="citation-open"]').click();
@@ -151,7 +155,7 @@ d('admin UI against the mock API', () => {
     await closeDialog(page);
     await page.locator('[data-testid="chat-trace"]').last().click();
     await page.locator('.el-drawer').getByText('rewrittenQuery').waitFor();
-    await screenshot(page, 'desktop-10-trace');
+    await screenshot(page, 'mock/desktop-10-trace');
     await page.keyboard.press('Escape');
     // follow-up in the same conversation, Chinese
     const r2 = await ask(page, base, kbId, '知识库如何检索？');
@@ -163,22 +167,22 @@ d('admin UI against the mock API', () => {
   it('shows models, pulls one with a progress bar', async () => {
     await page.goto(`${base}/models`);
     await page.locator('[data-testid="model-table"]').getByText('bge-m3:latest').waitFor();
-    await page.locator('[data-testid="pull-name"] input').fill('llama3.2:1b');
+    await page.locator(field('pull-name')).fill('llama3.2:1b');
     await page.locator('[data-testid="pull-start"]').click();
     await page.locator('[data-testid="pull-progress"] .el-progress.is-success').waitFor({ timeout: 20_000 });
     await page.locator('[data-testid="model-table"]').getByText('llama3.2:1b').waitFor();
-    await screenshot(page, 'desktop-11-models');
+    await screenshot(page, 'mock/desktop-11-models');
   });
 
   it('creates an API key, shows the secret once with a curl example, and revokes it', async () => {
-    await page.goto(`${base}/api-keys`);
+    await page.goto(`${base}/keys`);
     await page.locator('[data-testid="key-create"]').click();
-    await page.locator('[data-testid="key-name"] input').fill('CI bot');
+    await page.locator(field('key-name')).fill('CI bot');
     await page.locator('[data-testid="key-save"]').click();
     const secret = (await page.locator('[data-testid="key-secret"]').innerText()).trim();
     expect(secret).toMatch(/^zk_/);
     await expect(page.locator('.el-dialog pre').first().innerText()).resolves.toContain(`Bearer ${secret}`);
-    await screenshot(page, 'desktop-12-api-key-created');
+    await screenshot(page, 'mock/desktop-12-api-key-created');
     await page.locator('.el-dialog__footer button').filter({ hasText: /关闭|Close/ }).last().click();
     await page.locator('[data-testid="key-revoke"]').first().click();
     await page.locator('.el-message-box .el-button--danger').click();
@@ -188,10 +192,10 @@ d('admin UI against the mock API', () => {
   it('manages users (admin only)', async () => {
     await page.goto(`${base}/users`);
     await page.locator('[data-testid="user-table"]').getByText('admin@example.com').waitFor();
-    await screenshot(page, 'desktop-13-users');
+    await screenshot(page, 'mock/desktop-13-users');
     await page.goto(`${base}/settings`);
     await page.locator('[data-testid="settings-lang"]').waitFor();
-    await screenshot(page, 'desktop-14-settings');
+    await screenshot(page, 'mock/desktop-14-settings');
   });
 
   it('shows the Ollama banner with the fix hint on every page while Ollama is down', async () => {
@@ -200,7 +204,7 @@ d('admin UI against the mock API', () => {
     const banner = page.locator('[data-testid="health-banner"]');
     await banner.waitFor();
     await expect(banner.innerText()).resolves.toContain('OLLAMA_HOST=0.0.0.0');
-    await screenshot(page, 'desktop-15-ollama-down-banner');
+    await screenshot(page, 'mock/desktop-15-ollama-down-banner');
     await page.goto(`${base}/chat?kb=${kbId}`);
     await banner.waitFor();
     api.setOllama('missing-models');
@@ -217,14 +221,14 @@ d('admin UI against the mock API', () => {
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('Knowledge bases');
     await page.reload();
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('Knowledge bases');
-    await screenshot(page, 'desktop-02-knowledge-bases-en');
+    await screenshot(page, 'mock/desktop-02-knowledge-bases-en');
     await page.goto(`${base}/knowledge-bases/${kbId}/documents`);
     await page.locator('[data-doc-name="R-data.pdf"]').waitFor();
-    await screenshot(page, 'desktop-16-documents-en');
+    await screenshot(page, 'mock/desktop-16-documents-en');
     await page.goto(`${base}/chat?kb=${kbId}`);
-    await page.locator('[data-testid="chat-conversations"] button').first().click();
+    await page.locator('[data-testid="chat-conversations"] .conv-open').first().click();
     await page.locator('[data-testid="chat-answer"]').first().waitFor();
-    await screenshot(page, 'desktop-17-chat-en');
+    await screenshot(page, 'mock/desktop-17-chat-en');
   });
 
   it('works at phone width without horizontal scrolling', async () => {
@@ -232,15 +236,15 @@ d('admin UI against the mock API', () => {
     const phone = await ctx.newPage();
     await phone.goto(`${base}/login`);
     expect(await hasHorizontalScroll(phone)).toBe(false);
-    await screenshot(phone, 'phone-01-login');
+    await screenshot(phone, 'mock/phone-01-login');
     await login(phone, base, 'admin@example.com', 'password123');
     const pages: [string, string, string][] = [
-      ['/knowledge-bases', '[data-testid="kb-card"]', 'phone-02-knowledge-bases'],
-      [`/knowledge-bases/${kbId}/documents`, '[data-doc-name="R-data.pdf"]', 'phone-03-documents'],
-      [`/knowledge-bases/${kbId}/hit-test`, '[data-testid="hit-query"]', 'phone-04-hit-test'],
-      [`/chat?kb=${kbId}`, '[data-testid="chat-input"]', 'phone-05-chat'],
-      ['/models', '[data-testid="model-table"]', 'phone-06-models'],
-      ['/api-keys', '[data-testid="key-table"]', 'phone-07-api-keys'],
+      ['/knowledge-bases', '[data-testid="kb-card"]', 'mock/phone-02-knowledge-bases'],
+      [`/knowledge-bases/${kbId}/documents`, '[data-doc-name="R-data.pdf"]', 'mock/phone-03-documents'],
+      [`/knowledge-bases/${kbId}/hit-test`, '[data-testid="hit-query"]', 'mock/phone-04-hit-test'],
+      [`/chat?kb=${kbId}`, '[data-testid="chat-input"]', 'mock/phone-05-chat'],
+      ['/models', '[data-testid="model-table"]', 'mock/phone-06-models'],
+      ['/keys', '[data-testid="key-table"]', 'mock/phone-07-api-keys'],
     ];
     for (const [url, selector, shot] of pages) {
       await phone.goto(`${base}${url}`);
@@ -253,10 +257,10 @@ d('admin UI against the mock API', () => {
     const r = await ask(phone, base, kbId, '知识库如何检索？');
     expect(r.citations).toBeGreaterThan(0);
     expect(await hasHorizontalScroll(phone)).toBe(false);
-    await screenshot(phone, 'phone-08-chat-answer');
+    await screenshot(phone, 'mock/phone-08-chat-answer');
     await phone.locator('[data-testid="nav-toggle"]').click();
     await phone.locator('.el-drawer [data-testid="nav-models"]').waitFor();
-    await screenshot(phone, 'phone-09-nav-drawer');
+    await screenshot(phone, 'mock/phone-09-nav-drawer');
     await ctx.close();
   });
 
@@ -266,9 +270,11 @@ d('admin UI against the mock API', () => {
     await page.keyboard.press('Enter');
     const drop = page.locator('[data-testid="upload-drop"]');
     await drop.waitFor();
+    await settle(page);
     // Tab until the drop zone has focus
-    for (let i = 0; i < 10 && !(await drop.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
-    expect(await drop.evaluate((el) => el === document.activeElement)).toBe(true);
+    const focused = () => drop.evaluate((el) => el === (globalThis as unknown as PageGlobals).document.activeElement);
+    for (let i = 0; i < 10 && !(await focused()); i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe(true);
     const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles([ZH]);
@@ -285,10 +291,10 @@ d('admin UI against the mock API', () => {
       await p.goto(`${url}/knowledge-bases`);
       await p.waitForURL(/\/setup/);
       await expect(p.locator('h1').innerText()).resolves.toContain('create the administrator');
-      await screenshot(p, 'desktop-00-setup-en');
-      await p.locator('[data-testid="setup-email"] input').fill('owner@example.com');
-      await p.locator('[data-testid="setup-password"] input').fill('s3cret-pass');
-      await p.locator('[data-testid="setup-confirm"] input').fill('s3cret-pass');
+      await screenshot(p, 'mock/desktop-00-setup-en');
+      await p.locator(field('setup-email')).fill('owner@example.com');
+      await p.locator(field('setup-password')).fill('s3cret-pass');
+      await p.locator(field('setup-confirm')).fill('s3cret-pass');
       await p.locator('[data-testid="setup-submit"]').click();
       await p.waitForURL(/\/knowledge-bases/);
       expect(fresh.users.map((u) => [u.email, u.role])).toEqual([['owner@example.com', 'admin']]);
@@ -298,9 +304,45 @@ d('admin UI against the mock API', () => {
     }
   });
 
-  it('goes back to login when the token is rejected (401)', async () => {
-    await page.evaluate(() => localStorage.setItem('zhiku.token', 'expired'));
+  it('changes the password from the user menu and stays signed in with the new session', async () => {
+    await page.goto(`${base}/knowledge-bases`);
+    await page.locator('[data-testid="user-menu"]').click();
+    await page.locator('[data-testid="menu-password"]').click();
+    const dialog = page.locator('.el-dialog').filter({ has: page.locator('input[autocomplete="current-password"]') });
+    await dialog.waitFor();
+    await settle(page);
+    const inputs = dialog.locator('input[type="password"]');
+    await inputs.nth(0).fill('password123');
+    await inputs.nth(1).fill('new-password-456');
+    await inputs.nth(2).fill('new-password-456');
+    await dialog.locator('.el-dialog__footer .el-button--primary').click();
+    await page.locator('.el-message--success').waitFor();
+    expect(api.users[0].password).toBe('new-password-456');
+    // the old token was revoked by the server; the page keeps working with the new one
     await page.goto(`${base}/models`);
-    await page.waitForURL(/\/login\?redirect=%2Fmodels/);
+    await page.locator('[data-testid="model-table"]').waitFor();
+    expect(page.url()).toContain('/models');
+  });
+
+  it('deletes a conversation', async () => {
+    await page.goto(`${base}/chat?kb=${kbId}`);
+    const list = page.locator('[data-testid="chat-conversations"] .conv');
+    await list.first().waitFor();
+    const before = await list.count();
+    await list.first().hover();
+    await list.first().locator('.conv-del').click();
+    await page.locator('.el-message-box .el-button--danger').click();
+    await page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="chat-conversations"] .conv').length === n,
+      before - 1,
+    );
+    expect(api.conversations).toHaveLength(before - 1);
+  });
+
+  it('goes back to login when the token is rejected (401)', async () => {
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.setItem('zhiku.token', 'expired'));
+    await page.goto(`${base}/models`);
+    await page.waitForURL(/\/login\?redirect=(%2F|\/)models/);
   });
 });

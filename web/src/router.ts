@@ -64,7 +64,7 @@ const routes: RouteRecordRaw[] = [
       },
       { path: 'chat', name: 'chat', component: () => import('./pages/ChatPage.vue'), meta: { title: 'nav.chat' } },
       { path: 'models', name: 'models', component: () => import('./pages/ModelsPage.vue'), meta: { title: 'nav.models' } },
-      { path: 'api-keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue'), meta: { title: 'nav.apiKeys' } },
+      { path: 'keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue'), meta: { title: 'nav.apiKeys' } },
       {
         path: 'users',
         name: 'users',

@@ -44,11 +44,10 @@ export class DocumentUploadInterceptor implements NestInterceptor {
 
   private toUploadError(err: unknown): unknown {
     if (!(err instanceof multer.MulterError)) {
+      // File-system trouble (ENOSPC, EACCES…) is ours; anything else busboy throws is a malformed request.
+      if (typeof (err as { syscall?: unknown })?.syscall === 'string') return err;
       const message = (err as Error)?.message ?? String(err);
-      if (/multipart|boundary|unexpected end/i.test(message)) {
-        return new DomainError('INVALID_UPLOAD', `The upload is not valid multipart/form-data: ${message}`, 400);
-      }
-      return err;
+      return new DomainError('INVALID_UPLOAD', `The upload is not valid multipart/form-data: ${message}`, 400);
     }
     switch (err.code) {
       case 'LIMIT_FILE_SIZE':

@@ -89,7 +89,7 @@ export function validateFilename(raw: string): string {
     ? 'is empty'
     : /[/\\]/.test(name)
       ? 'contains a path separator (/ or \\)'
-      : // eslint-disable-next-line no-control-regex
+      :  
         /[\u0000-\u001f\u007f-\u009f]/.test(name)
         ? 'contains control characters'
         : name === '.' || name === '..'

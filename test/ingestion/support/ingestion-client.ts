@@ -33,6 +33,12 @@ export interface ChunkBody {
   enabled: boolean;
 }
 
+/** Control characters cannot stand in a header as they are; RFC 5987 encoding carries them. */
+function dispositionName(name: string): string {
+   
+  return /[\u0000-\u001f]/.test(name) ? `filename*=UTF-8''${encodeURIComponent(name)}` : `filename="${name}"`;
+}
+
 /** The REST calls an ingestion test makes, as a signed-in user's client would. */
 export class IngestionClient {
   constructor(
@@ -71,6 +77,23 @@ export class IngestionClient {
     let req = this.post(`/api/knowledge-bases/${knowledgeBaseId}/documents`);
     for (const file of files) req = req.attach(field, file.data, { filename: file.name });
     return req;
+  }
+
+  /**
+   * Uploads with a multipart body written by hand: form-data (under supertest) strips directories from
+   * file names and would hide what a hostile client can send.
+   */
+  uploadRaw(knowledgeBaseId: string, files: UploadFile[], field = 'files'): request.Test {
+    const boundary = `----zhiku${Math.random().toString(16).slice(2)}`;
+    const parts = files.map((file) =>
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; ${dispositionName(file.name)}\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        file.data,
+        Buffer.from('\r\n'),
+      ]),
+    );
+    const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+    return this.post(`/api/knowledge-bases/${knowledgeBaseId}/documents`).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
   }
 
   /** Uploads and returns the documents, failing loudly on anything but 202. */

@@ -78,7 +78,7 @@ export function encryptedPdf(plain: Buffer): Buffer {
 
 /** A minimal .docx (Office Open XML) with a heading and paragraphs, built with jszip (mammoth's own zip library). */
 export async function docx(paragraphs: string[]): Promise<Buffer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const JSZip = require('jszip') as new () => {
     file(name: string, data: string): void;
     generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer>;
@@ -104,7 +104,7 @@ export async function docx(paragraphs: string[]): Promise<Buffer> {
 
 /** A ZIP archive (any), e.g. to rename it to .pdf. */
 export async function zipArchive(): Promise<Buffer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const JSZip = require('jszip') as new () => { file(name: string, data: string): void; generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer> };
   const zip = new JSZip();
   zip.file('readme.txt', 'not a pdf');

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { PageGlobals } from './page-globals';
 
 /** Debian's Chromium (`apt-get install chromium`); playwright-core never downloads a browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -48,8 +49,8 @@ export async function newContext(
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  mkdirSync(path.dirname(file), { recursive: true });
   await page.waitForTimeout(250); // let transitions settle
   await page.screenshot({ path: file, fullPage: false });
   return file;
@@ -57,7 +58,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** True when the page is wider than the viewport (horizontal scrolling). */
 export async function hasHorizontalScroll(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  return page.evaluate(() => {
+    const { document, window } = globalThis as unknown as PageGlobals;
+    return document.documentElement.scrollWidth > window.innerWidth + 1;
+  });
 }
 
 /** Gzipped bytes of every JavaScript file the page downloads while `action` runs. */

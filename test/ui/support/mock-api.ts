@@ -184,18 +184,23 @@ export class MockApi {
     const docs = this.docs.filter((d) => d.knowledgeBaseId === kb.id);
     return { ...kb, documentCount: docs.length, chunkCount: docs.reduce((n, d) => n + d.chunkCount, 0) };
   }
-  private emit(kbId: string, doc: MockDoc, event = 'document'): void {
-    for (const res of this.subscribers.get(kbId) ?? []) {
-      this.send(res, event, {
-        documentId: doc.id,
-        status: doc.status,
-        progress: doc.progress,
-        statusDetail: doc.statusDetail,
-        pageCount: doc.pageCount,
-        chunkCount: doc.chunkCount,
-        error: doc.error,
-      });
-    }
+  private eventData(doc: MockDoc): Obj {
+    return {
+      id: doc.id,
+      knowledgeBaseId: doc.knowledgeBaseId,
+      filename: doc.filename,
+      status: doc.status,
+      progress: doc.progress,
+      statusDetail: doc.statusDetail,
+      pageCount: doc.pageCount,
+      chunkCount: doc.chunkCount,
+      error: doc.error,
+    };
+  }
+  /** As the real stream: `document.updated` / `document.deleted` with {type, knowledgeBaseId, document, at}. */
+  private emit(kbId: string, doc: MockDoc, type = 'document.updated'): void {
+    const body = { type, knowledgeBaseId: kbId, document: type === 'document.deleted' ? { id: doc.id, knowledgeBaseId: kbId } : this.eventData(doc), at: new Date().toISOString() };
+    for (const res of this.subscribers.get(kbId) ?? []) this.send(res, type, body);
   }
 
   // ─── pipeline simulation ──────────────────────────────────────────────────
@@ -304,23 +309,26 @@ export class MockApi {
     const ollamaUp = this.opts.ollama !== 'down';
     const present = new Set(this.models.map((m) => m.name));
     const missing = this.opts.ollama === 'missing-models' ? ['qwen2.5:7b'] : [];
+    // The real service's shape (src/health/health.service.ts): `down` both when unreachable and when a
+    // configured model is missing (then with a version); `message` says how to fix it.
     const ollama: Obj = ollamaUp
       ? {
-          status: 'up',
+          status: missing.length ? 'down' : 'up',
           url: 'http://127.0.0.1:11434',
           version: '0.12.7',
           models: {
             embedding: { name: 'bge-m3', present: present.has('bge-m3:latest') },
             chat: { name: 'qwen2.5:7b', present: !missing.length },
           },
-          missingModels: missing,
-          ...(missing.length ? { hint: 'Run `ollama pull qwen2.5:7b` on the Ollama host, or pull it on the Models page.' } : {}),
+          ...(missing.length
+            ? { message: 'Ollama is reachable but these models are missing: qwen2.5:7b. Run: ollama pull qwen2.5:7b' }
+            : {}),
         }
       : {
           status: 'down',
           url: 'http://127.0.0.1:11434',
-          message: 'Ollama is not reachable at http://127.0.0.1:11434 (ECONNREFUSED).',
-          hint: 'Start Ollama with OLLAMA_HOST=0.0.0.0 so it listens on every interface; from a container use http://172.17.0.1:11434 or http://host.docker.internal:11434.',
+          message:
+            'Cannot reach Ollama at http://127.0.0.1:11434 (ECONNREFUSED). Start it with OLLAMA_HOST=0.0.0.0 so it listens on every interface; from a container use http://172.17.0.1:11434 or http://host.docker.internal:11434.',
           models: { embedding: { name: 'bge-m3', present: false }, chat: { name: 'qwen2.5:7b', present: false } },
         };
     const details = { database: { status: 'up' }, redis: { status: 'up' }, ollama };
@@ -341,7 +349,7 @@ export class MockApi {
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     const method = req.method ?? 'GET';
-    if (p.startsWith('/api') || p.startsWith('/v1') || p === '/health') this.log.push(`${method} ${p}`);
+    if (p.startsWith('/api/') || p.startsWith('/v1/') || p === '/health') this.log.push(`${method} ${p}`);
 
     if (p === '/health') {
       const h = this.healthBody();
@@ -362,7 +370,7 @@ export class MockApi {
       if (!u) return this.fail(res, 401, 'INVALID_CREDENTIALS', 'Wrong email or password');
       return this.json(res, 200, this.login(u));
     }
-    if (!p.startsWith('/api') && !p.startsWith('/v1')) return this.serveStatic(p, res);
+    if (!p.startsWith('/api/') && !p.startsWith('/v1/')) return this.serveStatic(p, res);
     if (!this.users.length) return this.fail(res, 403, 'SETUP_REQUIRED', 'Create the administrator first');
 
     const user = this.userOf(req);
@@ -374,7 +382,8 @@ export class MockApi {
       const b = await this.jsonBody(req);
       if (b.currentPassword !== user.password) return this.fail(res, 400, 'WRONG_PASSWORD', 'The current password is wrong');
       user.password = String(b.newPassword);
-      return this.json(res, 204, undefined);
+      for (const [tok, id] of this.tokens) if (id === user.id) this.tokens.delete(tok);
+      return this.json(res, 200, this.login(user));
     }
 
     // models
@@ -405,9 +414,18 @@ export class MockApi {
       return void res.end();
     }
 
+    // conversations
+    if ((m = /^\/api\/knowledge-bases\/([^/]+)\/conversations$/.exec(p)) && method === 'GET') {
+      const kbId = m[1];
+      const items = this.conversations
+        .filter((c) => c.knowledgeBaseId === kbId)
+        .map(({ messages: _m, ...rest }) => (void _m, rest))
+        .reverse();
+      return this.json(res, 200, { items, total: items.length });
+    }
     // knowledge bases
     if (p === '/api/knowledge-bases') {
-      if (method === 'GET') return this.json(res, 200, { items: this.kbs.map((k) => this.kbView(k)), total: this.kbs.length });
+      if (method === 'GET') return this.json(res, 200, this.kbs.map((k) => this.kbView(k)));
       if (method === 'POST') {
         const b = await this.jsonBody(req);
         if (!String(b.name ?? '').trim()) return this.fail(res, 400, 'VALIDATION_FAILED', 'name should not be empty');
@@ -436,7 +454,12 @@ export class MockApi {
         if (method === 'GET') return this.json(res, 200, this.kbView(kb));
         if (method === 'PATCH') {
           const b = await this.jsonBody(req);
-          Object.assign(kb, b, { settings: { ...(kb.settings as Obj), ...((b.settings as Obj) ?? {}) }, updatedAt: new Date().toISOString() });
+          const allowed = ['prompt', 'chatModel', 'searchMode', 'topK', 'minScore', 'noHitMode', 'noHitText', 'historyTurns', 'rewriteFollowUps', 'numCtx', 'temperature'];
+          const unknown = Object.keys((b.settings as Obj) ?? {}).filter((k) => !allowed.includes(k));
+          if (unknown.length) return this.fail(res, 400, 'VALIDATION_FAILED', `property settings.${unknown[0]} should not exist`);
+          const settings: Obj = { ...(kb.settings as Obj), ...((b.settings as Obj) ?? {}) };
+          for (const k of Object.keys(settings)) if (settings[k] === null) delete settings[k];
+          Object.assign(kb, b, { settings, updatedAt: new Date().toISOString() });
           return this.json(res, 200, this.kbView(kb));
         }
         if (method === 'DELETE') {
@@ -458,7 +481,9 @@ export class MockApi {
       if (sub === '/documents' && method === 'POST') return this.upload(req, res, kb);
       if (sub === '/events' && method === 'GET') {
         this.sse(res);
-        res.write(': connected\n\n');
+        res.write('retry: 3000\n\n');
+        const unfinished = this.docs.filter((d) => d.knowledgeBaseId === kb.id && !['ready', 'failed'].includes(d.status));
+        this.send(res, 'snapshot', { knowledgeBaseId: kb.id, documents: unfinished.map((d) => this.eventData(d)) });
         const set = this.subscribers.get(kb.id as string) ?? new Set();
         set.add(res);
         this.subscribers.set(kb.id as string, set);
@@ -490,7 +515,7 @@ export class MockApi {
       if (sub === '' && method === 'DELETE') {
         this.docs = this.docs.filter((d) => d !== doc);
         this.chunks = this.chunks.filter((c) => c.documentId !== doc.id);
-        this.emit(doc.knowledgeBaseId, doc, 'deleted');
+        this.emit(doc.knowledgeBaseId, doc, 'document.deleted');
         return this.json(res, 204, undefined);
       }
       if (sub === '/file') {
@@ -522,18 +547,13 @@ export class MockApi {
       return this.json(res, 200, c);
     }
 
-    // conversations
-    if (p === '/api/conversations' && method === 'GET') {
-      const kbId = url.searchParams.get('knowledgeBaseId');
-      const items = this.conversations
-        .filter((c) => !kbId || c.knowledgeBaseId === kbId)
-        .map(({ messages: _m, ...rest }) => (void _m, rest))
-        .reverse();
-      return this.json(res, 200, { items, total: items.length });
-    }
     if ((m = /^\/api\/conversations\/([^/]+)$/.exec(p))) {
       const c = this.conversations.find((x) => x.id === m![1]);
       if (!c) return this.fail(res, 404, 'NOT_FOUND', 'conversation not found');
+      if (method === 'DELETE') {
+        this.conversations = this.conversations.filter((x) => x !== c);
+        return this.json(res, 204, undefined);
+      }
       return this.json(res, 200, c);
     }
     if ((m = /^\/api\/conversations\/([^/]+)\/messages\/([^/]+)\/trace$/.exec(p))) {
@@ -551,7 +571,7 @@ export class MockApi {
         const key = {
           id: randomUUID(),
           name: b.name,
-          prefix: secret.slice(0, 8),
+          prefix: `${secret.slice(0, 10)}…`,
           knowledgeBaseIds: b.knowledgeBaseIds,
           scopes: b.scopes,
           expiresAt: b.expiresAt ?? null,
@@ -603,7 +623,8 @@ export class MockApi {
       headers: { 'content-type': String(req.headers['content-type']) },
       body: new Uint8Array(raw),
     }).formData();
-    const files = form.getAll('files').filter((f): f is File => typeof f !== 'string');
+    // undici's File (Node 20 types differ between lib and undici-types): read it through Blob's API.
+    const files = form.getAll('files').filter((f) => typeof f !== 'string') as unknown as (Blob & { name: string })[];
     if (!files.length) return this.fail(res, 400, 'VALIDATION_FAILED', 'Send 1 to 50 files in the field "files"');
     const out: Obj[] = [];
     for (const f of files) {
@@ -684,7 +705,7 @@ export class MockApi {
     this.sse(res);
     let closed = false;
     res.on('close', () => (closed = true));
-    this.send(res, 'sources', { citations });
+    this.send(res, 'sources', { citations, conversationId: conv.id, messageId });
     const pieces = answer.match(/[\s\S]{1,6}/g) ?? [];
     for (const piece of pieces) {
       if (closed) return;
@@ -692,8 +713,8 @@ export class MockApi {
       this.send(res, 'delta', { content: piece });
     }
     conv.messages.push(
-      { id: randomUUID(), role: 'user', content: question, createdAt: new Date().toISOString() },
-      { id: messageId, role: 'assistant', content: answer, citations: cited, createdAt: new Date().toISOString() },
+      { id: randomUUID(), role: 'user', content: question, status: 'complete', citations: [], createdAt: new Date().toISOString() },
+      { id: messageId, role: 'assistant', content: answer, status: 'complete', citations: cited, createdAt: new Date().toISOString() },
     );
     conv.updatedAt = new Date().toISOString();
     this.traces.set(messageId, {

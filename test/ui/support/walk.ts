@@ -4,13 +4,17 @@
  */
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { PageGlobals } from './page-globals';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
+/** Element Plus puts a component's attributes on its native <input>/<textarea>, not on the wrapper. */
+export const field = (id: string) =>
+  `input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input, [data-testid="${id}"] textarea`;
 
 export async function login(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`);
-  await page.locator(`${tid('login-email')} input`).fill(email);
-  await page.locator(`${tid('login-password')} input`).fill(password);
+  await page.locator(field('login-email')).fill(email);
+  await page.locator(field('login-password')).fill(password);
   await page.locator(tid('login-submit')).click();
   await page.waitForURL(/\/knowledge-bases/);
   await page.locator(tid('kb-list')).waitFor();
@@ -21,8 +25,8 @@ export async function createKnowledgeBase(page: Page, name: string, description 
   await page.locator(tid('kb-create')).click();
   const dialog = page.locator('.el-dialog').filter({ has: page.locator(tid('kb-name')) });
   await dialog.waitFor();
-  await dialog.locator(`${tid('kb-name')} input`).fill(name);
-  if (description) await dialog.locator(`${tid('kb-description')} textarea`).fill(description);
+  await dialog.locator(field('kb-name')).fill(name);
+  if (description) await dialog.locator(field('kb-description')).fill(description);
   await dialog.locator(tid('kb-save')).click();
   await page.waitForURL(/\/knowledge-bases\/[^/]+\/documents/);
   await page.locator(tid('kb-title')).filter({ hasText: name }).waitFor();
@@ -49,6 +53,7 @@ export async function uploadThroughDialog(
   if (await start.isEnabled()) await start.click();
   await page.waitForFunction(
     (n) => {
+      const { document } = globalThis as unknown as PageGlobals;
       const all = Array.from(document.querySelectorAll('[data-testid="upload-item"]'));
       return all.length >= n && all.every((el) => !['waiting', 'uploading'].includes(el.getAttribute('data-state') ?? ''));
     },
@@ -66,6 +71,14 @@ export async function uploadThroughDialog(
   return result;
 }
 
+/** Waits until no Vue enter/leave transition runs (Element Plus moves focus when a dialog has opened). */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const { document } = globalThis as unknown as PageGlobals;
+    return !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]');
+  });
+}
+
 export async function closeDialog(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
   await page.locator('.el-overlay-dialog').first().waitFor({ state: 'hidden' }).catch(() => undefined);
@@ -75,6 +88,7 @@ export async function closeDialog(page: Page): Promise<void> {
 export async function waitForReady(page: Page, names: string[], timeoutMs = 180_000): Promise<void> {
   await page.waitForFunction(
     (wanted) => {
+      const { document } = globalThis as unknown as PageGlobals;
       const rows = Array.from(document.querySelectorAll('[data-doc-name]'));
       const failed = rows.find((r) => r.getAttribute('data-status') === 'failed' && wanted.includes(r.getAttribute('data-doc-name')!));
       if (failed) throw new Error(`${failed.getAttribute('data-doc-name')} failed: ${failed.textContent}`);
@@ -88,21 +102,21 @@ export async function waitForReady(page: Page, names: string[], timeoutMs = 180_
 /** Records the progress values the bars show until the documents are ready (proves live updates). */
 export async function watchProgress(page: Page): Promise<() => Promise<number[]>> {
   await page.evaluate(() => {
-    const w = window as unknown as { __progress: number[] };
-    w.__progress = [];
+    const g = globalThis as unknown as PageGlobals;
+    const state = (g.__zk = { progress: [] as number[] });
     const read = () =>
-      document.querySelectorAll('[data-testid="doc-progress"] .el-progress__text').forEach((el) => {
+      Array.from(g.document.querySelectorAll('[data-testid="doc-progress"] .el-progress__text')).forEach((el) => {
         const n = parseInt(el.textContent ?? '', 10);
-        if (!Number.isNaN(n)) w.__progress.push(n);
+        if (!Number.isNaN(n)) state.progress.push(n);
       });
-    new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true });
+    new g.MutationObserver(read).observe(g.document.body, { subtree: true, childList: true, characterData: true });
   });
-  return () => page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
+  return () => page.evaluate(() => (globalThis as unknown as PageGlobals).__zk?.progress ?? []);
 }
 
 export async function runHitTest(page: Page, kbId: string, baseUrl: string, query: string): Promise<{ count: number; marks: string[] }> {
   await page.goto(`${baseUrl}/knowledge-bases/${kbId}/hit-test`);
-  await page.locator(`${tid('hit-query')} textarea`).fill(query);
+  await page.locator(field('hit-query')).fill(query);
   await page.locator(tid('hit-run')).click();
   await page.locator(tid('hit-results')).waitFor();
   const results = page.locator(tid('hit-result'));
@@ -119,7 +133,7 @@ export async function ask(
   question: string,
 ): Promise<{ answer: string; sawPartial: boolean; citations: number }> {
   if (!page.url().includes('/chat')) await page.goto(`${baseUrl}/chat?kb=${kbId}`);
-  const input = page.locator(`${tid('chat-input')} textarea`);
+  const input = page.locator(field('chat-input'));
   await input.waitFor();
   await input.focus();
   await page.keyboard.type(question);
@@ -164,7 +178,7 @@ export async function openFirstCitation(page: Page): Promise<{ doc: string; page
 export async function switchLanguage(page: Page, lang: 'zh-CN' | 'en'): Promise<void> {
   await page.locator(`header ${tid('lang-switch')}, .auth-lang ${tid('lang-switch')}`).first().click();
   await page.locator(`.el-dropdown-menu__item[data-lang="${lang}"]`).click();
-  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+  await page.waitForFunction((l) => (globalThis as unknown as PageGlobals).document.documentElement.lang === l, lang);
 }
 
 export function corpusFile(name: string): string {

@@ -6,10 +6,11 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 
 /**
  * Reads GET /health (a @nestjs/terminus body, 200 or 503):
- *   {status, info, error, details: {database: {status}, redis: {status}, ollama: {status, ...}}}
- * From `details.ollama` it takes (first found): `url`|`baseUrl`; `version`; `hint`|`fix`;
- * `message`; models as `missingModels: string[]`, or `models: {embedding: {name, present}, chat: {...}}`,
- * or `embeddingModel`/`chatModel` as a name or `{name, present}`.
+ *   {status, info, error, details: {database: {status}, redis: {status},
+ *     ollama: {status, url, version?, models: {embedding: {name, present}, chat: {name, present}}, message?}}}
+ * Ollama is reachable when it is `up` or reported a version (`down` with a version = a model is missing).
+ * `message` carries the fix (how to make Ollama listen, or the `ollama pull` command). Also read, for other
+ * servers: `hint`|`fix`, `missingModels: string[]`, `embeddingModel`/`chatModel` as a name or `{name, present}`.
  */
 export function summarizeHealth(body: unknown, httpOk: boolean): HealthSummary {
   const b = isObj(body) ? body : {};
@@ -18,7 +19,8 @@ export function summarizeHealth(body: unknown, httpOk: boolean): HealthSummary {
   for (const [k, v] of Object.entries(details)) if (isObj(v)) components[k] = v as HealthComponent;
 
   const o = (components.ollama ?? {}) as Obj;
-  const ollamaUp = o.status === 'up' || o.reachable === true;
+  // `down` also means "reachable but a configured model is missing": then Ollama still told its version.
+  const ollamaUp = o.status === 'up' || o.reachable === true || (typeof o.version === 'string' && !!o.version);
   const missing = new Set<string>();
   if (Array.isArray(o.missingModels)) for (const m of o.missingModels) if (typeof m === 'string') missing.add(m);
 

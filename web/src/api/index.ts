@@ -42,8 +42,9 @@ export const authApi = {
     const body = await request<User | { user: User }>('/api/auth/me');
     return 'user' in body && body.user ? body.user : (body as User);
   },
+  /** Every earlier token stops working: the response is a fresh session (same shape as login). */
   changePassword: (currentPassword: string, newPassword: string) =>
-    request<void>('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } }),
+    request<LoginResponse | undefined>('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } }),
 };
 
 /** First-run setup (assumed contract): GET → {required}; POST {email, password} → same body as login. */
@@ -116,7 +117,7 @@ export const searchApi = {
 };
 
 export interface AskHandlers {
-  onSources?: (citations: Citation[]) => void;
+  onSources?: (citations: Citation[], ids: { conversationId?: string; messageId?: string }) => void;
   onDelta: (content: string) => void;
   onDone: (done: AskDone) => void;
   onError: (err: { code: string; message: string }) => void;
@@ -131,7 +132,12 @@ export const chatApi = {
       signal,
       onEvent(event, data) {
         const d = (data ?? {}) as Obj;
-        if (event === 'sources') handlers.onSources?.((d.citations as Citation[]) ?? []);
+        if (event === 'sources') {
+          handlers.onSources?.((d.citations as Citation[]) ?? [], {
+            conversationId: d.conversationId as string | undefined,
+            messageId: d.messageId as string | undefined,
+          });
+        }
         else if (event === 'delta') handlers.onDelta(typeof d.content === 'string' ? d.content : '');
         else if (event === 'done') handlers.onDone(d as unknown as AskDone);
         else if (event === 'error')
@@ -140,10 +146,10 @@ export const chatApi = {
       },
     });
   },
-  /** Assumed: GET /api/conversations?knowledgeBaseId= → {items:[{id, title, createdAt, updatedAt}]}. */
+  /** The caller's conversations in a knowledge base, newest first. */
   listConversations: async (kbId: string) =>
-    toPage<ConversationSummary>(await request('/api/conversations', { query: { knowledgeBaseId: kbId } }), 'conversations')
-      .items,
+    toPage<ConversationSummary>(await request(`/api/knowledge-bases/${enc(kbId)}/conversations`), 'conversations').items,
+  deleteConversation: (id: string) => request<void>(`/api/conversations/${enc(id)}`, { method: 'DELETE' }),
   getConversation: (id: string) => request<Obj>(`/api/conversations/${enc(id)}`),
   trace: (conversationId: string, messageId: string) =>
     request<Obj>(`/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/trace`),

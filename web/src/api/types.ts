@@ -27,18 +27,20 @@ export interface ApiErrorBody {
 
 export type SearchMode = 'hybrid' | 'vector' | 'keyword';
 
-/** Stored in the knowledge base's `settings` JSON (assumed field names). */
+/** A knowledge base's answer and retrieval overrides (`settings`); null in a PATCH clears a value. */
 export interface KnowledgeBaseSettings {
   prompt?: string | null;
   chatModel?: string | null;
-  mode?: SearchMode;
-  topK?: number;
+  searchMode?: SearchMode | null;
+  topK?: number | null;
   minScore?: number | null;
   /** 'text': answer with noHitText without calling the model; 'model': let the model answer without sources. */
-  noHitBehavior?: 'text' | 'model';
+  noHitMode?: 'text' | 'model' | null;
   noHitText?: string | null;
-  rewriteFollowUps?: boolean;
-  historyTurns?: number;
+  rewriteFollowUps?: boolean | null;
+  historyTurns?: number | null;
+  numCtx?: number | null;
+  temperature?: number | null;
 }
 
 export interface KnowledgeBase {
@@ -77,7 +79,7 @@ export interface DocumentItem {
   sha256?: string;
   status: DocumentStatus;
   progress: number;
-  /** e.g. "waiting for Ollama" while a stage retries (assumed name, from the schema's status_detail). */
+  /** A passing condition, e.g. "Waiting for Ollama (…)" while a stage retries. */
   statusDetail?: string | null;
   pageCount?: number | null;
   chunkCount?: number | null;
@@ -203,8 +205,9 @@ export type ApiKeyScope = 'ask' | 'write';
 export interface ApiKey {
   id: string;
   name: string;
-  /** First characters of the secret, e.g. "zk_AbC1…" (assumed; shown when present). */
+  /** First characters of the secret, e.g. "zk_AbC1234…". */
   prefix?: string;
+  ownerEmail?: string;
   knowledgeBaseIds: string[] | 'all';
   scopes: ApiKeyScope[];
   expiresAt?: string | null;
@@ -239,3 +242,11 @@ export interface HealthSummary {
   hint?: string;
   components: Record<string, HealthComponent>;
 }
+
+/**
+ * Element Plus types a table column's slot row as Record<string, any> (a column can't see its table's data
+ * type), so a slot that names its row type fails the type check. Slots declare `{ row: TableRow<T> }`:
+ * it documents the row type and stays assignable.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TableRow<T> = T & any;

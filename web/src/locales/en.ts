@@ -63,6 +63,7 @@ export default {
   setup: {
     title: 'Welcome — create the administrator',
     subtitle: 'No account exists yet. The first account administers this zhiku.',
+    confirm: 'Repeat the password',
     submit: 'Create administrator and sign in',
     done: 'Administrator created',
   },
@@ -105,6 +106,8 @@ export default {
     size: 'Size',
     pages: 'Pages',
     chunks: 'Chunks',
+    pagesUnit: '{n} pages',
+    chunksUnit: '{n} chunks',
     status: 'Status',
     updated: 'Updated',
     download: 'Download original',
@@ -203,6 +206,10 @@ export default {
     rewrite: 'Rewrite follow-up questions into standalone searches',
     historyTurns: 'Previous turns in the prompt',
     indexing: 'Indexing',
+    generation: 'Generation',
+    numCtx: 'Context window (num_ctx)',
+    temperature: 'Temperature',
+    none: 'None',
   },
   chat: {
     title: 'Chat',
@@ -226,6 +233,7 @@ export default {
     firstToken: 'first token {ms} ms',
     untitled: 'Conversation',
     citationTitle: 'Source [{n}]',
+    deleteConfirm: 'Delete the conversation “{title}”?',
   },
   models: {
     title: 'Models',

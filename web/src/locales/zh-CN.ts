@@ -65,6 +65,7 @@ const zhCN: typeof en = {
   setup: {
     title: '欢迎使用 —— 创建管理员',
     subtitle: '系统中还没有账号。第一个账号将成为管理员。',
+    confirm: '再次输入密码',
     submit: '创建管理员并登录',
     done: '管理员已创建',
   },
@@ -107,6 +108,8 @@ const zhCN: typeof en = {
     size: '大小',
     pages: '页数',
     chunks: '分段',
+    pagesUnit: '{n} 页',
+    chunksUnit: '{n} 个分段',
     status: '状态',
     updated: '更新时间',
     download: '下载原文件',
@@ -205,6 +208,10 @@ const zhCN: typeof en = {
     rewrite: '把追问改写成独立的检索问题',
     historyTurns: '提示词中包含的历史轮数',
     indexing: '索引参数',
+    generation: '生成参数',
+    numCtx: '上下文长度（num_ctx）',
+    temperature: '温度',
+    none: '不限',
   },
   chat: {
     title: '对话',
@@ -228,6 +235,7 @@ const zhCN: typeof en = {
     firstToken: '首字 {ms} ms',
     untitled: '对话',
     citationTitle: '出处 [{n}]',
+    deleteConfirm: '删除对话“{title}”？',
   },
   models: {
     title: '模型',

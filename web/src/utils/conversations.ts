@@ -14,7 +14,9 @@ export function toTurns(body: Obj): ChatTurn[] {
   let pending: ChatTurn | null = null;
   for (const m of messages) {
     const citations = (Array.isArray(m.citations) ? m.citations : []) as Citation[];
+    // Messages are `complete`, `failed` (error kept in `error`) or `aborted` (partial text kept).
     const status = m.status === 'failed' || m.status === 'error' ? 'error' : m.status === 'aborted' ? 'stopped' : 'done';
+    const error = (m.error as { message?: string } | null | undefined)?.message;
     if (typeof m.question === 'string' || typeof m.answer === 'string') {
       turns.push({
         messageId: m.id as string,
@@ -22,6 +24,7 @@ export function toTurns(body: Obj): ChatTurn[] {
         answer: String(m.answer ?? ''),
         citations,
         status,
+        error,
         usage: m.usage as ChatTurn['usage'],
         timings: m.timings as ChatTurn['timings'],
       });
@@ -37,6 +40,7 @@ export function toTurns(body: Obj): ChatTurn[] {
       turn.answer = String(m.content ?? '');
       turn.citations = citations;
       turn.status = status;
+      turn.error = error;
       turn.usage = m.usage as ChatTurn['usage'];
       turn.timings = m.timings as ChatTurn['timings'];
       pending = null;

@@ -12,9 +12,10 @@ export function hasAcceptedExtension(name: string): boolean {
 }
 
 /**
- * One change from GET /api/knowledge-bases/:id/events. Accepted payloads: the document itself
- * (`{id, status, progress, …}`), `{documentId, status, progress, …}`, or `{document: {...}}`.
- * Event names `deleted`/`document.deleted` (or `deleted: true`) remove the row.
+ * One change from GET /api/knowledge-bases/:id/events: `document.updated` / `document.deleted` with
+ * `{type, knowledgeBaseId, document: {id, status, progress, statusDetail, pageCount, chunkCount, error}, at}`.
+ * (`snapshot` and `knowledge-base.deleted` are handled by the documents page.) Also accepted: the
+ * document itself, or `{documentId, …}`.
  */
 export function parseDocumentEvent(
   event: string,

@@ -7,7 +7,8 @@
  */
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}_'’-]*/gu;
+// Words may hold inner dots, dashes and apostrophes: read.table, e-mail, don't.
+const WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}_'’-]|\.(?=[\p{L}\p{N}]))*/gu;
 const STOP_EN = new Set(
   'a an and are as at be by for from how in is it of on or that the this to was what when where which who why with do does did can i you'.split(
     ' ',
@@ -32,7 +33,9 @@ export function queryTerms(query: string): string[] {
   const latin = query.replace(CJK_RUN, ' ');
   for (const m of latin.matchAll(WORD)) {
     const w = m[0].toLowerCase();
-    if (w.length >= 2 && !STOP_EN.has(w)) terms.add(w);
+    for (const part of w.includes('.') ? [w, ...w.split('.')] : [w]) {
+      if (part.length >= 2 && !STOP_EN.has(part)) terms.add(part);
+    }
   }
   for (const m of query.matchAll(CJK_RUN)) {
     const run = m[0];

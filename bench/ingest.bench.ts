@@ -1,0 +1,148 @@
+/**
+ * Ingestion benchmark (npm run bench:ingest): ingests ../shared/corpus/refman.pdf (2415 pages) through
+ * the real API and a separate worker process, with the fake Ollama answering instantly (1024
+ * dimensions, like bge-m3), and prints parse pages/s, embed+index chunks/s, upload-to-ready seconds and
+ * the worker's peak RSS; then again with every /api/embed call taking 50 ms, comparing the embed stage
+ * with calls × 50 ms ÷ EMBED_CONCURRENCY. Uses its own database (BENCH_DATABASE_NAME, recreated).
+ *
+ * Options (env): BENCH_FILE=<pdf> (default refman.pdf), BENCH_SKIP_LATENCY=true.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+process.env.LOG_LEVEL ??= 'warn';
+const PG_SERVER_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const DATABASE_NAME = process.env.BENCH_DATABASE_NAME ?? 'zhiku_bench_ingest';
+process.env.DATABASE_URL = `${PG_SERVER_URL}/${DATABASE_NAME}`;
+process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+
+const FILE = process.env.BENCH_FILE ?? path.resolve(__dirname, '../../shared/corpus/refman.pdf');
+const LATENCY_MS = 50;
+
+interface StageTimes {
+  uploadStart: number;
+  parsing?: number;
+  chunking?: number;
+  embedding?: number;
+  ready?: number;
+  pageCount: number;
+  chunkCount: number;
+}
+
+async function recreateDatabase(): Promise<void> {
+  const admin = new Client({ connectionString: `${PG_SERVER_URL}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end();
+  }
+  const { preparePostgres } = await import('../src/database/migrate');
+  await preparePostgres(process.env.DATABASE_URL!, { migrate: true });
+}
+
+async function main(): Promise<void> {
+  await recreateDatabase();
+  const { FakeOllama } = await import('../test/fake-ollama/fake-ollama.server');
+  const { startTestApp } = await import('../test/support/test-app');
+  const { IngestionClient } = await import('../test/ingestion/support/ingestion-client');
+  const { openEventStream } = await import('../test/ingestion/support/event-stream');
+  const { startWorkerProcess } = await import('../test/ingestion/support/worker-process');
+  const { loadAppConfig } = await import('../src/config/app-config');
+
+  // The worker runs compiled, as in production (ts-node alone adds ~150 MB of RSS).
+  const outDir = path.resolve(__dirname, '../node_modules/.cache/zhiku-bench-dist');
+  console.log('compiling the worker…');
+  fs.rmSync(outDir, { recursive: true, force: true });
+  spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: 'ignore',
+  });
+  const entry = path.join(outDir, 'src/main.js');
+  if (!fs.existsSync(entry)) throw new Error(`compiling the worker produced no ${entry}`);
+
+  const fake = await FakeOllama.start({ port: 0 });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-bench-'));
+  const queuePrefix = `zhiku-bench-${randomUUID().slice(0, 8)}`;
+  const config = loadAppConfig({ ...process.env, OLLAMA_BASE_URL: fake.url });
+  const worker = await startWorkerProcess({
+    DATABASE_URL: process.env.DATABASE_URL!,
+    REDIS_URL: process.env.REDIS_URL!,
+    QUEUE_PREFIX: queuePrefix,
+    DATA_DIR: dataDir,
+    OLLAMA_BASE_URL: fake.url,
+    LOG_LEVEL: 'warn',
+  }, { entry });
+  const api = await startTestApp({ role: 'api', fake, queuePrefix, dataDir });
+  const client = await IngestionClient.signIn(api);
+  const data = fs.readFileSync(FILE);
+
+  const ingest = async (label: string): Promise<StageTimes> => {
+    const kb = await client.createKnowledgeBase({ name: `bench ${label}` });
+    const stream = await openEventStream(`${api.url}/api/knowledge-bases/${kb.id}/events`, client.headers);
+    const times: StageTimes = { uploadStart: Date.now(), pageCount: 0, chunkCount: 0 };
+    const [doc] = await client.uploadOk(kb.id, [{ name: path.basename(FILE), data }]);
+    const done = await stream.waitFor((e) => e.data.document?.id === doc.id && ['ready', 'failed'].includes(e.data.document?.status), 600_000);
+    stream.close();
+    if (done.data.document.status !== 'ready') throw new Error(`ingestion failed: ${JSON.stringify(done.data.document)}`);
+    for (const e of stream.events) {
+      const d = e.data.document;
+      if (d?.id !== doc.id) continue;
+      const at = Date.parse(e.data.at);
+      const status = d.status as 'parsing' | 'chunking' | 'embedding' | 'ready';
+      if (status in { parsing: 1, chunking: 1, embedding: 1, ready: 1 } && times[status] === undefined) times[status] = at;
+    }
+    times.ready = done.receivedAt;
+    const final = await client.document(doc.id);
+    times.pageCount = final.pageCount ?? 0;
+    times.chunkCount = final.chunkCount;
+    return times;
+  };
+  const seconds = (from?: number, to?: number): number => ((to ?? 0) - (from ?? 0)) / 1000;
+
+  const fast = await ingest('instant');
+  const parseSeconds = seconds(fast.parsing, fast.chunking);
+  const embedSeconds = seconds(fast.embedding, fast.ready);
+  const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+  console.log(`\nIngestion benchmark: ${path.basename(FILE)} (${fast.pageCount} pages, ${fast.chunkCount} chunks), fake Ollama at 1024 dimensions`);
+  console.log(`  parse (with cleanup)     ${fmt(fast.pageCount / parseSeconds, 0)} pages/s   (${fmt(parseSeconds)} s; target ≥ 200)`);
+  console.log(`  chunking                 ${fmt(seconds(fast.chunking, fast.embedding), 2)} s`);
+  console.log(`  embed + index            ${fmt(fast.chunkCount / embedSeconds, 0)} chunks/s  (${fmt(embedSeconds)} s; target ≥ 1000)`);
+  console.log(`  upload to ready          ${fmt(seconds(fast.uploadStart, fast.ready))} s   (target ≤ 25)`);
+  console.log(`  worker peak RSS          ${worker.peakRssMb()} MB   (target ≤ 600)`);
+
+  if (process.env.BENCH_SKIP_LATENCY !== 'true') {
+    fake.configure({ embedLatencyMs: LATENCY_MS });
+    const embedCallsBefore = fake.counts.requestsByRoute['POST /api/embed'] ?? 0;
+    const slow = await ingest('latency');
+    const calls = (fake.counts.requestsByRoute['POST /api/embed'] ?? 0) - embedCallsBefore;
+    if (!calls) throw new Error(`the fake counted no /api/embed calls: ${JSON.stringify(fake.counts.requestsByRoute)}`);
+    const embedStage = seconds(slow.embedding, slow.ready);
+    const ideal = (calls * LATENCY_MS) / 1000 / config.embedConcurrency;
+    console.log(`\nWith ${LATENCY_MS} ms per /api/embed call (EMBED_BATCH_SIZE=${config.embedBatchSize}, EMBED_CONCURRENCY=${config.embedConcurrency}):`);
+    console.log(`  embed stage              ${fmt(embedStage, 2)} s for ${calls} calls`);
+    console.log(`  calls × ${LATENCY_MS} ms ÷ concurrency ${fmt(ideal, 2)} s`);
+    console.log(`  overhead                 ${fmt(((embedStage - ideal) / ideal) * 100)} %   (target ≤ 10 %)`);
+    console.log(`  worker peak RSS          ${worker.peakRssMb()} MB`);
+  }
+
+  await api.close();
+  await worker.kill('SIGTERM');
+  await fake.stop();
+  const { deleteRedisKeys } = await import('../test/support/test-app');
+  await deleteRedisKeys(process.env.REDIS_URL!, `${queuePrefix}:*`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

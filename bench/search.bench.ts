@@ -1,0 +1,359 @@
+/**
+ * Search benchmark (npm run bench:search [-- --million] [-- --rebuild]).
+ *
+ * Builds a synthetic knowledge base of 100,000 chunks (1,000,000 with --million) of 1024-dimensional
+ * embeddings, like bge-m3, in its own database (zhiku_bench / zhiku_bench_1m; kept between runs, rebuilt
+ * with --rebuild), then prints:
+ *   - hybrid search p50/p95 (the search SQL alone, without the query-embedding call), and each leg alone;
+ *   - HNSW recall@10 of the vector leg against exact search;
+ *   - ask overhead: request to first SSE `delta` through the real API, with the fake Ollama answering at once;
+ *   - 64 concurrent streaming asks and how many failed.
+ *
+ * The data is clustered, not uniform: N/100 topics, each with a centre vector and its own words; a chunk is
+ * its topic's centre plus noise, and its text mixes topic words with Zipf-distributed common words, so both
+ * the HNSW graph and the GIN index see the skew of real documents. Chunks are written through the
+ * ingestion's own ChunkRepository.insertChunks (segmentation, tsvector, halfvec), with the HNSW and GIN
+ * indexes dropped during the load and rebuilt after it with the migration's definitions.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+process.env.LOG_LEVEL ??= 'warn';
+const MILLION = process.argv.includes('--million');
+const REBUILD = process.argv.includes('--rebuild');
+const CHUNKS = MILLION ? 1_000_000 : 100_000;
+const DIMS = 1024;
+const CHUNKS_PER_TOPIC = 100;
+const CHUNKS_PER_DOCUMENT = 500;
+const PG_SERVER_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const DATABASE_NAME = process.env.BENCH_DATABASE_NAME ?? (MILLION ? 'zhiku_bench_1m' : 'zhiku_bench');
+process.env.DATABASE_URL = `${PG_SERVER_URL}/${DATABASE_NAME}`;
+process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+const KB_SLUG = `bench-${CHUNKS}`;
+const HNSW_INDEX = `chunks_embedding_hnsw_${DIMS}_idx`;
+const GIN_INDEX = 'chunks_search_vector_idx';
+const SEARCH_QUERIES = 500;
+const RECALL_QUERIES = 100;
+const ASKS = 200;
+const CONCURRENT_ASKS = 64;
+
+// ------------------------------------------------------------------ deterministic synthetic data
+
+/** mulberry32: a small seeded PRNG, so every run (and the query set) sees the same data. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
+}
+
+function normalize(v: Float32Array): number[] {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const inv = 1 / Math.sqrt(sum);
+  return Array.from(v, (x) => x * inv);
+}
+
+const SYLLABLES = 'ba be bi bo bu ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu za ze zi zo zu'.split(' ');
+const STOP_WORDS = 'the of and to in is it that for on with as by this are be from at or an can which when'.split(' ');
+
+class Corpus {
+  readonly topics: number;
+  private readonly vocabulary: string[];
+  private readonly centres: Float32Array[] = [];
+  private readonly topicWords: string[][] = [];
+  /** Cumulative Zipf weights over the vocabulary. */
+  private readonly zipf: Float64Array;
+
+  constructor(chunks: number) {
+    const random = prng(42);
+    this.topics = Math.max(1, Math.round(chunks / CHUNKS_PER_TOPIC));
+    const words = new Set<string>();
+    while (words.size < 20_000) {
+      const n = 2 + Math.floor(random() * 3);
+      let w = '';
+      for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(random() * SYLLABLES.length)];
+      words.add(w);
+    }
+    this.vocabulary = [...words];
+    this.zipf = new Float64Array(this.vocabulary.length);
+    let total = 0;
+    for (let i = 0; i < this.vocabulary.length; i++) this.zipf[i] = total += 1 / (i + 1);
+    for (let i = 0; i < this.zipf.length; i++) this.zipf[i] /= total;
+    for (let t = 0; t < this.topics; t++) {
+      const centre = new Float32Array(DIMS);
+      for (let d = 0; d < DIMS; d++) centre[d] = gaussian(random);
+      this.centres.push(Float32Array.from(normalize(centre)));
+      // Topic words come from the rarer part of the vocabulary.
+      this.topicWords.push(Array.from({ length: 12 }, () => this.vocabulary[1000 + Math.floor(random() * 19_000)]));
+    }
+  }
+
+  topicOf(chunk: number): number {
+    return chunk % this.topics;
+  }
+
+  /** The topic's centre plus Gaussian noise (cosine to the centre ≈ 0.85), unit length. */
+  vector(topic: number, random: () => number, noise = 0.02): number[] {
+    const v = new Float32Array(DIMS);
+    const centre = this.centres[topic];
+    for (let d = 0; d < DIMS; d++) v[d] = centre[d] + noise * gaussian(random);
+    return normalize(v);
+  }
+
+  private commonWord(random: () => number): string {
+    const r = random();
+    let lo = 0;
+    let hi = this.zipf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.zipf[mid] < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.vocabulary[lo];
+  }
+
+  /** ~60 words, ~400 characters: a third topic words, the rest common words and stop words. */
+  text(topic: number, random: () => number, words = 60): string {
+    const out: string[] = [];
+    for (let i = 0; i < words; i++) {
+      const r = random();
+      if (r < 0.33) out.push(this.topicWords[topic][Math.floor(random() * 12)]);
+      else if (r < 0.55) out.push(STOP_WORDS[Math.floor(random() * STOP_WORDS.length)]);
+      else out.push(this.commonWord(random));
+    }
+    return out.join(' ') + '.';
+  }
+
+  /** A question about a topic: three of its words, two common words, some stop words. */
+  query(topic: number, random: () => number): { text: string; vector: number[] } {
+    const words = this.topicWords[topic];
+    const text = `how can the ${words[Math.floor(random() * 12)]} ${words[Math.floor(random() * 12)]} ${this.commonWord(random)} of ${words[Math.floor(random() * 12)]} ${this.commonWord(random)}`;
+    return { text, vector: this.vector(topic, random, 0.03) };
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+
+function mark(ok: boolean): string {
+  return ok ? 'ok' : 'MISSED';
+}
+
+async function ensureDatabase(): Promise<void> {
+  const admin = new Client({ connectionString: `${PG_SERVER_URL}/postgres` });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end();
+  }
+  const { preparePostgres } = await import('../src/database/migrate');
+  await preparePostgres(process.env.DATABASE_URL as string, { migrate: true });
+}
+
+async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<string> {
+  const { ChunkRepository } = await import('../src/documents/chunk.repository');
+  const chunks = new ChunkRepository(db);
+  await db.query('DELETE FROM knowledge_bases WHERE slug = $1', [KB_SLUG]);
+  // Loading into live HNSW/GIN indexes is slow (~250 rows/s for HNSW): drop them, load, then rebuild them
+  // as the migration defines them.
+  await db.query(`DROP INDEX IF EXISTS ${HNSW_INDEX}`);
+  await db.query(`DROP INDEX IF EXISTS ${GIN_INDEX}`);
+
+  const [kb] = await db.query(
+    `INSERT INTO knowledge_bases (slug, name, embedding_model, embedding_dimension) VALUES ($1, $2, 'bge-m3', $3) RETURNING id`,
+    [KB_SLUG, `Benchmark ${CHUNKS}`, DIMS],
+  );
+  const random = prng(7);
+  const started = Date.now();
+  for (let first = 0; first < CHUNKS; first += CHUNKS_PER_DOCUMENT) {
+    const [doc] = await db.query(
+      `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count)
+       VALUES ($1, $2, 'application/pdf', 1, $3, $4, 'ready', 100, $5) RETURNING id`,
+      [kb.id, `manual-${first / CHUNKS_PER_DOCUMENT}.pdf`, randomBytes(32).toString('hex'), `${randomUUID()}.pdf`, CHUNKS_PER_DOCUMENT],
+    );
+    const batch = [];
+    for (let i = first; i < Math.min(CHUNKS, first + CHUNKS_PER_DOCUMENT); i++) {
+      const topic = corpus.topicOf(i);
+      batch.push({
+        ordinal: i - first,
+        title: `Section ${topic}`,
+        content: corpus.text(topic, random),
+        pageFrom: 1 + Math.floor((i - first) / 4),
+        pageTo: 1 + Math.floor((i - first) / 4),
+        tokenCount: 100,
+        embedding: corpus.vector(topic, random),
+      });
+    }
+    await chunks.insertChunks(doc.id, kb.id, DIMS, batch);
+    const done = Math.min(CHUNKS, first + CHUNKS_PER_DOCUMENT);
+    if (done % (CHUNKS / 10) === 0) {
+      console.log(`  loaded ${done.toLocaleString()} chunks (${Math.round(done / ((Date.now() - started) / 1000))} chunks/s)`);
+    }
+  }
+  const indexStarted = Date.now();
+  await db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL maintenance_work_mem = '${MILLION ? '6GB' : '2GB'}'`);
+    await tx.query('SET LOCAL max_parallel_maintenance_workers = 2');
+    await tx.query(`CREATE INDEX ${GIN_INDEX} ON chunks USING gin (search_vector)`);
+    await tx.query(
+      `CREATE INDEX ${HNSW_INDEX} ON chunks USING hnsw ((embedding::halfvec(${DIMS})) halfvec_cosine_ops) WHERE embedding_dims = ${DIMS}`,
+    );
+  });
+  await db.query('ANALYZE chunks');
+  await db.query('ANALYZE documents');
+  console.log(`  built the HNSW and GIN indexes in ${((Date.now() - indexStarted) / 1000).toFixed(0)} s`);
+  return kb.id;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  console.log(`bench:search — ${CHUNKS.toLocaleString()} chunks × ${DIMS} dimensions, database ${DATABASE_NAME}`);
+  await ensureDatabase();
+  const { buildDataSourceOptions } = await import('../src/database/database-options');
+  const { ChunkSearchRepository } = await import('../src/retrieval/chunk-search.repository');
+  const { segmentForKeywords } = await import('../src/common/text/keyword-segmenter');
+  const { candidateTerms } = await import('../src/retrieval/keyword-terms');
+  const db = await new DataSource(buildDataSourceOptions(process.env.DATABASE_URL as string)).initialize();
+  const corpus = new Corpus(CHUNKS);
+
+  let [kb]: { id: string; chunks: number }[] = await db.query(
+    `SELECT kb.id, (SELECT count(*)::int FROM chunks c WHERE c.knowledge_base_id = kb.id) AS chunks
+       FROM knowledge_bases kb WHERE kb.slug = $1`,
+    [KB_SLUG],
+  );
+  const [{ indexed }] = await db.query(`SELECT count(*)::int AS indexed FROM pg_indexes WHERE indexname IN ($1, $2)`, [HNSW_INDEX, GIN_INDEX]);
+  if (REBUILD || !kb || kb.chunks !== CHUNKS || indexed !== 2) {
+    console.log('Building the synthetic knowledge base (once; --rebuild to redo):');
+    kb = { id: await buildKnowledgeBase(db, corpus), chunks: CHUNKS };
+  } else {
+    console.log('Reusing the synthetic knowledge base from an earlier run.');
+  }
+
+  const repo = new ChunkSearchRepository(db);
+  const random = prng(99);
+  const queries = Array.from({ length: SEARCH_QUERIES + 50 }, () => corpus.query(Math.floor(random() * corpus.topics), random));
+  // As RetrievalService does: the commonest terms rank but do not select candidates.
+  const statistics = await repo.lexemeStatistics();
+  const searchQuery = async (q: { text: string; vector: number[] }, mode: 'hybrid' | 'vector' | 'keyword', candidates = 40) => {
+    const keywordText = segmentForKeywords(q.text);
+    const terms = keywordText.split(' ');
+    return {
+      knowledgeBaseId: kb.id,
+      mode,
+      dimension: DIMS,
+      embedding: q.vector,
+      keywordText,
+      candidateTerms: candidateTerms(terms, await repo.lexemesOf(terms), statistics),
+      candidates,
+    };
+  };
+
+  const plan = await repo.explain(await searchQuery(queries[0], 'hybrid'));
+  const usesHnsw = /Index Scan using chunks_embedding_hnsw_1024_idx/.test(plan);
+  const usesGin = /Bitmap Index Scan on chunks_search_vector_idx/.test(plan);
+  console.log(`\nPlan of a hybrid search: HNSW index ${usesHnsw ? 'used' : 'NOT used'}, GIN index ${usesGin ? 'used' : 'NOT used'}`);
+
+  const latencies: Record<string, number[]> = { hybrid: [], vector: [], keyword: [] };
+  for (const mode of ['hybrid', 'vector', 'keyword'] as const) {
+    for (let i = 0; i < queries.length; i++) {
+      const started = performance.now();
+      await repo.search(await searchQuery(queries[i], mode));
+      if (i >= 50) latencies[mode].push(performance.now() - started);
+    }
+  }
+
+  let recallSum = 0;
+  for (let i = 0; i < RECALL_QUERIES; i++) {
+    const q = queries[i];
+    const approx = (await repo.search(await searchQuery(q, 'vector'))).slice(0, 10).map((c) => c.chunkId);
+    const exact: { id: string }[] = await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_indexscan = off');
+      await tx.query('SET LOCAL enable_bitmapscan = off');
+      return tx.query(
+        `SELECT id FROM chunks WHERE knowledge_base_id = $1 AND embedding_dims = ${DIMS}
+          ORDER BY (embedding::halfvec(${DIMS})) <=> $2::halfvec(${DIMS}) LIMIT 10`,
+        [kb.id, `[${q.vector.join(',')}]`],
+      );
+    });
+    const truth = new Set(exact.map((r) => r.id));
+    recallSum += approx.filter((id) => truth.has(id)).length / 10;
+  }
+  const recall = recallSum / RECALL_QUERIES;
+  await db.destroy();
+
+  // ---- ask overhead through the real API, with the fake Ollama answering instantly
+  const { startTestApp } = await import('../test/support/test-app');
+  const { loginAsAdmin, TEST_ADMIN } = await import('../test/support/auth-helpers');
+  const { openEventStream } = await import('../test/support/retrieval-fixtures');
+  const app = await startTestApp({ role: 'api', env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password } });
+  const { headers } = await loginAsAdmin(app);
+  const askUrl = `${app.url}/api/knowledge-bases/${kb.id}/ask`;
+  const askOnce = async (question: string): Promise<{ firstDeltaMs: number; ok: boolean }> => {
+    const started = performance.now();
+    let firstDeltaMs = NaN;
+    let ok = false;
+    try {
+      const stream = await openEventStream(askUrl, { question, stream: true }, headers);
+      if (stream.status !== 200) return { firstDeltaMs, ok };
+      for await (const event of stream.events) {
+        if (event.event === 'delta' && Number.isNaN(firstDeltaMs)) firstDeltaMs = performance.now() - started;
+        if (event.event === 'done') ok = true;
+        if (event.event === 'error') ok = false;
+      }
+    } catch {
+      ok = false;
+    }
+    return { firstDeltaMs, ok };
+  };
+  const askQuestions = Array.from({ length: ASKS + 20 }, () => corpus.query(Math.floor(random() * corpus.topics), random).text);
+  const overhead: number[] = [];
+  for (let i = 0; i < askQuestions.length; i++) {
+    const { firstDeltaMs } = await askOnce(askQuestions[i]);
+    if (i >= 20) overhead.push(firstDeltaMs);
+  }
+  const burstStarted = performance.now();
+  const burst = await Promise.all(askQuestions.slice(0, CONCURRENT_ASKS).map((q) => askOnce(q)));
+  const burstMs = performance.now() - burstStarted;
+  const burstErrors = burst.filter((r) => !r.ok).length;
+  const burstFirst = burst.filter((r) => r.ok).map((r) => r.firstDeltaMs);
+  await app.close();
+
+  // ---- report
+  const p95Target = MILLION ? 40 : 20;
+  const hybridP95 = percentile(latencies.hybrid, 95);
+  console.log(`\nResults (${CHUNKS.toLocaleString()} chunks, ${corpus.topics.toLocaleString()} topics, ${SEARCH_QUERIES} queries per mode):`);
+  console.log(`  hybrid search    p50 ${fmt(percentile(latencies.hybrid, 50))}  p95 ${fmt(hybridP95)}   target p95 ≤ ${p95Target} ms: ${mark(hybridP95 <= p95Target)}`);
+  console.log(`  vector leg only  p50 ${fmt(percentile(latencies.vector, 50))}  p95 ${fmt(percentile(latencies.vector, 95))}`);
+  console.log(`  keyword leg only p50 ${fmt(percentile(latencies.keyword, 50))}  p95 ${fmt(percentile(latencies.keyword, 95))}`);
+  console.log(`  HNSW recall@10 vs exact search: ${recall.toFixed(3)}   target ≥ 0.95: ${mark(recall >= 0.95)}`);
+  const overheadP95 = percentile(overhead, 95);
+  console.log(`  ask overhead (request → first delta, ${ASKS} asks) p50 ${fmt(percentile(overhead, 50))}  p95 ${fmt(overheadP95)}   target p95 ≤ 50 ms: ${mark(overheadP95 <= 50)}`);
+  console.log(
+    `  ${CONCURRENT_ASKS} concurrent streaming asks: ${burstErrors} errors, all done in ${fmt(burstMs)}, first delta p50 ${fmt(percentile(burstFirst, 50))} p95 ${fmt(percentile(burstFirst, 95))}   target 0 errors: ${mark(burstErrors === 0)}`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
