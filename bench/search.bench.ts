@@ -229,7 +229,7 @@ async function main(): Promise<void> {
   const { buildDataSourceOptions } = await import('../src/database/database-options');
   const { ChunkSearchRepository } = await import('../src/retrieval/chunk-search.repository');
   const { segmentForKeywords } = await import('../src/common/text/keyword-segmenter');
-  const { candidateTerms } = await import('../src/retrieval/keyword-terms');
+  const { keywordCandidateClauses } = await import('../src/retrieval/keyword-terms');
   const db = await new DataSource(buildDataSourceOptions(process.env.DATABASE_URL as string)).initialize();
   const corpus = new Corpus(CHUNKS);
 
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
       dimension: DIMS,
       embedding: q.vector,
       keywordText,
-      candidateTerms: candidateTerms(terms, await repo.lexemesOf(terms), statistics),
+      candidateClauses: keywordCandidateClauses(terms, await repo.lexemesOf(terms), statistics),
       candidates,
     };
   };

@@ -12,7 +12,9 @@ export class IngestionRuns1795297697855 implements MigrationInterface {
     await q.query(`DROP INDEX IF EXISTS documents_kb_sha256_idx`);
     await q.query(`CREATE UNIQUE INDEX documents_kb_sha256_key ON documents (knowledge_base_id, sha256)`);
     // The reconciler looks for documents left in a non-final status.
-    await q.query(`CREATE INDEX documents_unfinished_idx ON documents (updated_at) WHERE status NOT IN ('ready', 'failed')`);
+    await q.query(
+      `CREATE INDEX documents_unfinished_idx ON documents (updated_at) WHERE status NOT IN ('ready', 'failed')`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -21,15 +21,15 @@ export interface ReadyResult {
   replaced: Array<{ id: string; storageKey: string }>;
 }
 
-/** pgvector's text form; halfvec keeps ~3 significant digits, so 6 decimals lose nothing. */
+/**
+ * pgvector's text form, which is exactly a JSON array: JSON.stringify is the fastest way to write a
+ * million numbers (3× a hand-written loop). Non-finite values (never sent by a sane model) become 0.
+ */
 export function toVectorLiteral(vector: number[]): string {
-  let out = '[';
   for (let i = 0; i < vector.length; i++) {
-    if (i) out += ',';
-    const x = vector[i];
-    out += Number.isFinite(x) ? String(Math.round(x * 1e6) / 1e6) : '0';
+    if (!Number.isFinite(vector[i])) return JSON.stringify(vector.map((x) => (Number.isFinite(x) ? x : 0)));
   }
-  return out + ']';
+  return JSON.stringify(vector);
 }
 
 /** The text the keyword index sees: jieba-segmented title and content (queries are segmented the same way). */
@@ -91,14 +91,21 @@ export class ChunkRepository {
 
   async deleteChunksByOrdinal(documentId: string, ordinals: number[]): Promise<void> {
     if (!ordinals.length) return;
-    await this.db.query(`DELETE FROM chunks WHERE document_id = $1 AND ordinal = ANY($2::int[])`, [documentId, ordinals]);
+    await this.db.query(`DELETE FROM chunks WHERE document_id = $1 AND ordinal = ANY($2::int[])`, [
+      documentId,
+      ordinals,
+    ]);
   }
 
   /**
    * In one transaction: marks this version ready with its counts, and removes older versions of the same
    * file in its knowledge base (their chunks go with them), so searches switch from old to new at once.
    */
-  async markReady(documentId: string, run: number, counts: { chunkCount: number; pageCount: number | null }): Promise<ReadyResult> {
+  async markReady(
+    documentId: string,
+    run: number,
+    counts: { chunkCount: number; pageCount: number | null },
+  ): Promise<ReadyResult> {
     return this.db.transaction(async (tx) => {
       const [doc]: Array<{ knowledge_base_id: string; filename: string; version: number }> = await tx.query(
         `SELECT knowledge_base_id, filename, version FROM documents WHERE id = $1 AND ingest_run = $2 FOR UPDATE`,
@@ -139,7 +146,9 @@ export class ChunkRepository {
       sets.push(`token_count = ${param(change.tokenCount ?? 0)}`);
       sets.push(`embedding = ${param(toVectorLiteral(change.embedding))}::halfvec`);
       sets.push(`embedding_dims = ${param(change.embedding.length)}`);
-      sets.push(`search_vector = to_tsvector('${KEYWORD_TS_CONFIG}', ${param(keywordText(change.title ?? '', change.content))})`);
+      sets.push(
+        `search_vector = to_tsvector('${KEYWORD_TS_CONFIG}', ${param(keywordText(change.title ?? '', change.content))})`,
+      );
     }
     await this.db.query(`UPDATE chunks SET ${sets.join(', ')} WHERE id = $1`, params);
   }

@@ -97,7 +97,11 @@ export class DocumentsService {
    * nothing in the knowledge base changes. Same bytes as an existing document → that document with
    * `duplicate: true`; same name, other bytes → a new version, queued.
    */
-  async upload(knowledgeBaseIdOrSlug: string, uploads: StoredUpload[] | undefined, principal?: Principal): Promise<{ documents: UploadedDocument[] }> {
+  async upload(
+    knowledgeBaseIdOrSlug: string,
+    uploads: StoredUpload[] | undefined,
+    principal?: Principal,
+  ): Promise<{ documents: UploadedDocument[] }> {
     void principal; // accounts: who uploaded goes to the audit log
     const stored = uploads ?? [];
     let checked: Array<StoredUpload & { filename: string; mimeType: string }>;
@@ -109,7 +113,8 @@ export class DocumentsService {
       knowledgeBase = await findKnowledgeBaseOrFail(this.knowledgeBases, knowledgeBaseIdOrSlug);
       checked = stored.map((file) => {
         const filename = validateFilename(file.originalname);
-        if (file.size === 0) throw new DomainError('EMPTY_FILE', `"${filename}" is empty (0 bytes); nothing was stored.`, 400);
+        if (file.size === 0)
+          throw new DomainError('EMPTY_FILE', `"${filename}" is empty (0 bytes); nothing was stored.`, 400);
         return { ...file, filename, mimeType: detectMimeType(filename, file.head) };
       });
     } catch (err) {
@@ -118,16 +123,31 @@ export class DocumentsService {
     }
 
     const results: UploadedDocument[] = [];
-    for (const file of checked) results.push(await this.register(knowledgeBase, file));
+    try {
+      for (const file of checked) results.push(await this.register(knowledgeBase, file));
+    } catch (err) {
+      // Files not registered yet would be orphans on disk.
+      await this.files.remove(...checked.slice(results.length + 1).map((f) => f.storageKey));
+      throw err;
+    }
     return { documents: results };
   }
 
-  private async register(knowledgeBase: KnowledgeBase, file: StoredUpload & { filename: string; mimeType: string }): Promise<UploadedDocument> {
+  private async register(
+    knowledgeBase: KnowledgeBase,
+    file: StoredUpload & { filename: string; mimeType: string },
+  ): Promise<UploadedDocument> {
     const duplicate = async (): Promise<UploadedDocument | undefined> => {
       const existing = await this.documents.findOneBy({ knowledgeBaseId: knowledgeBase.id, sha256: file.sha256 });
       if (!existing) return undefined;
       await this.files.remove(file.storageKey);
-      return { id: existing.id, filename: existing.filename, status: existing.status, duplicate: true, version: existing.version };
+      return {
+        id: existing.id,
+        filename: existing.filename,
+        status: existing.status,
+        duplicate: true,
+        version: existing.version,
+      };
     };
     const known = await duplicate();
     if (known) return known;
@@ -141,13 +161,22 @@ export class DocumentsService {
        VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8)
        ON CONFLICT (knowledge_base_id, sha256) DO NOTHING
        RETURNING id`,
-      [knowledgeBase.id, file.filename, file.mimeType, file.size, file.sha256, file.storageKey, (previous?.version ?? 0) + 1, previous?.id ?? null],
+      [
+        knowledgeBase.id,
+        file.filename,
+        file.mimeType,
+        file.size,
+        file.sha256,
+        file.storageKey,
+        (previous?.version ?? 0) + 1,
+        previous?.id ?? null,
+      ],
     );
     // Lost a race with an identical upload: that one wins.
     if (!inserted.length) return (await duplicate())!;
     const doc = (await this.documents.findOneBy({ id: inserted[0].id }))!;
     this.state.publishUpdated(doc);
-    await this.queue.enqueue(doc.id, doc.ingestRun);
+    await this.queue.enqueueOrDefer(doc.id, doc.ingestRun);
     return { id: doc.id, filename: doc.filename, status: doc.status, duplicate: false, version: doc.version };
   }
 
@@ -177,7 +206,12 @@ export class DocumentsService {
     if (!(await this.files.exists(doc.storageKey))) {
       throw new DomainError('FILE_MISSING', `The stored original of "${doc.filename}" is missing from DATA_DIR.`, 410);
     }
-    return { stream: this.files.openReadStream(doc.storageKey), filename: doc.filename, mimeType: doc.mimeType, sizeBytes: doc.sizeBytes };
+    return {
+      stream: this.files.openReadStream(doc.storageKey),
+      filename: doc.filename,
+      mimeType: doc.mimeType,
+      sizeBytes: doc.sizeBytes,
+    };
   }
 
   async listChunks(documentId: string, query: PageQuery): Promise<Page<ChunkView>> {
@@ -203,11 +237,19 @@ export class DocumentsService {
     if (content !== undefined && content !== chunk.content) {
       const knowledgeBase = (await this.knowledgeBases.findOneBy({ id: chunk.knowledgeBaseId }))!;
       const tokenCount = estimateTokens(content);
-      const limit = effectiveSplitOptions({ chunkSize: Number.MAX_SAFE_INTEGER, chunkOverlap: 0, contextLength: knowledgeBase.embeddingContextLength }).size;
+      const limit = effectiveSplitOptions({
+        chunkSize: Number.MAX_SAFE_INTEGER,
+        chunkOverlap: 0,
+        contextLength: knowledgeBase.embeddingContextLength,
+      }).size;
       if (tokenCount > limit) {
-        throw new ValidationFailedError(`The text is about ${tokenCount} tokens; the embedding model takes at most ${limit} per chunk.`);
+        throw new ValidationFailedError(
+          `The text is about ${tokenCount} tokens; the embedding model takes at most ${limit} per chunk.`,
+        );
       }
-      const [embedding] = await this.ollama.embed([embeddingInput({ title: chunk.title, content })], { model: knowledgeBase.embeddingModel });
+      const [embedding] = await this.ollama.embed([embeddingInput({ title: chunk.title, content })], {
+        model: knowledgeBase.embeddingModel,
+      });
       if (embedding.length !== knowledgeBase.embeddingDimension) {
         throw new DomainError(
           'EMBEDDING_DIMENSION_MISMATCH',
@@ -239,7 +281,7 @@ export class DocumentsService {
     await this.queue.cancel(doc.id, previousRun);
     const updated = await this.findDocument(doc.id);
     this.state.publishUpdated(updated);
-    await this.queue.enqueue(doc.id, run);
+    await this.queue.enqueueOrDefer(doc.id, run);
     return documentView(updated);
   }
 

@@ -84,7 +84,11 @@ export class DocumentStateService {
   }
 
   publishUpdated(doc: Document): void {
-    this.events.publish({ type: 'document.updated', knowledgeBaseId: doc.knowledgeBaseId, document: documentEventData(doc) });
+    this.events.publish({
+      type: 'document.updated',
+      knowledgeBaseId: doc.knowledgeBaseId,
+      document: documentEventData(doc),
+    });
   }
 
   publishDeleted(documentId: string, knowledgeBaseId: string): void {

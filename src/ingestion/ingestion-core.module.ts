@@ -16,6 +16,13 @@ import { IngestionQueueService } from './ingestion-queue.service';
 @Module({
   imports: [TypeOrmModule.forFeature([KnowledgeBase, Document, Chunk])],
   providers: [ChunkRepository, DocumentFileStore, IngestionEventsService, IngestionQueueService, DocumentStateService],
-  exports: [TypeOrmModule, ChunkRepository, DocumentFileStore, IngestionEventsService, IngestionQueueService, DocumentStateService],
+  exports: [
+    TypeOrmModule,
+    ChunkRepository,
+    DocumentFileStore,
+    IngestionEventsService,
+    IngestionQueueService,
+    DocumentStateService,
+  ],
 })
 export class IngestionCoreModule {}

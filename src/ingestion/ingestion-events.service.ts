@@ -46,9 +46,11 @@ export class IngestionEventsService implements OnModuleDestroy {
   /** Fire and forget: a lost progress event must never fail ingestion. */
   publish(event: Omit<IngestionEvent, 'at'>): void {
     this.publisher ??= this.connect('publisher');
-    this.publisher.publish(this.channel, JSON.stringify({ ...event, at: new Date().toISOString() })).catch((err: Error) => {
-      this.logger.warn(`could not publish an ingestion event: ${err.message}`);
-    });
+    this.publisher
+      .publish(this.channel, JSON.stringify({ ...event, at: new Date().toISOString() }))
+      .catch((err: Error) => {
+        this.logger.warn(`could not publish an ingestion event: ${err.message}`);
+      });
   }
 
   /** Events of one knowledge base, from every process; resolves once the Redis subscription is live. */

@@ -102,16 +102,29 @@ class ProgressReporter {
     private readonly checkStopping: () => void,
   ) {}
 
-  async report(status: DocumentStatus, progress: number, extra: DocumentStateChange = {}, force = false): Promise<void> {
+  async report(
+    status: DocumentStatus,
+    progress: number,
+    extra: DocumentStateChange = {},
+    force = false,
+  ): Promise<void> {
     this.checkStopping();
     const rounded = Math.max(0, Math.min(99, Math.floor(progress)));
     const now = Date.now();
-    const due = force || status !== this.lastStatus || (rounded !== this.lastProgress && now - this.lastWrite >= PROGRESS_WRITE_INTERVAL_MS);
+    const due =
+      force ||
+      status !== this.lastStatus ||
+      (rounded !== this.lastProgress && now - this.lastWrite >= PROGRESS_WRITE_INTERVAL_MS);
     if (!due) return;
     this.lastWrite = now;
     this.lastStatus = status;
     this.lastProgress = rounded;
-    const stillWanted = await this.state.update(this.documentId, this.run, { status, progress: rounded, statusDetail: null, ...extra });
+    const stillWanted = await this.state.update(this.documentId, this.run, {
+      status,
+      progress: rounded,
+      statusDetail: null,
+      ...extra,
+    });
     if (!stillWanted) throw new IngestionCancelledError(this.documentId);
   }
 }
@@ -165,7 +178,10 @@ export class IngestionPipelineService implements OnModuleDestroy {
     await progress.report('parsing', 0, { errorCode: null, errorMessage: null }, true);
 
     const data = await this.files.read(doc.storageKey).catch(() => {
-      throw new IngestionError('FILE_MISSING', `The stored original of "${doc.filename}" is missing from DATA_DIR; upload the file again.`);
+      throw new IngestionError(
+        'FILE_MISSING',
+        `The stored original of "${doc.filename}" is missing from DATA_DIR; upload the file again.`,
+      );
     });
     const parsed = await parseDocument(data, doc.mimeType, ({ pagesRead, pageCount }) =>
       progress.report('parsing', (PARSE_END * pagesRead) / pageCount, { pageCount }),
@@ -185,7 +201,9 @@ export class IngestionPipelineService implements OnModuleDestroy {
     const todo = await this.chunksStillToWrite(doc.id, chunks);
     let written = chunks.length - todo.length;
     const reportWritten = (): Promise<void> =>
-      progress.report('embedding', EMBED_START + ((100 - EMBED_START) * written) / chunks.length, { chunkCount: written });
+      progress.report('embedding', EMBED_START + ((100 - EMBED_START) * written) / chunks.length, {
+        chunkCount: written,
+      });
 
     // Ollama embeds the next group while PostgreSQL writes the previous ones (HNSW inserts are the
     // slow part, so several write batches run at once on connections of their own).
@@ -216,14 +234,18 @@ export class IngestionPipelineService implements OnModuleDestroy {
     for (const old of result.replaced) this.state.publishDeleted(old.id, doc.knowledgeBaseId);
     const ready = await this.documents.findOneBy({ id: doc.id });
     if (ready) this.state.publishUpdated(ready);
-    this.logger.log(`document ${doc.id} ("${doc.filename}") is ready: ${chunks.length} chunks, ${pageCount ?? 0} pages`);
+    this.logger.log(
+      `document ${doc.id} ("${doc.filename}") is ready: ${chunks.length} chunks, ${pageCount ?? 0} pages`,
+    );
   }
 
   /** Chunks an interrupted run of this document did not store yet; stored ones that no longer match go. */
   private async chunksStillToWrite(documentId: string, chunks: TextChunk[]): Promise<TextChunk[]> {
     const stored = await this.chunks.storedChunkDigests(documentId);
     if (!stored.size) return chunks;
-    const outdated = [...stored].filter(([ordinal, digest]) => ordinal >= chunks.length || chunkDigest(chunks[ordinal]) !== digest);
+    const outdated = [...stored].filter(
+      ([ordinal, digest]) => ordinal >= chunks.length || chunkDigest(chunks[ordinal]) !== digest,
+    );
     await this.chunks.deleteChunksByOrdinal(
       documentId,
       outdated.map(([ordinal]) => ordinal),
@@ -253,7 +275,12 @@ export class IngestionPipelineService implements OnModuleDestroy {
     return vectors;
   }
 
-  private async write(doc: Document, knowledgeBase: KnowledgeBase, group: TextChunk[], vectors: number[][]): Promise<void> {
+  private async write(
+    doc: Document,
+    knowledgeBase: KnowledgeBase,
+    group: TextChunk[],
+    vectors: number[][],
+  ): Promise<void> {
     const rows: ChunkWrite[] = group.map((chunk, i) => ({ ...chunk, embedding: vectors[i] }));
     try {
       await this.chunks.insertChunks(doc.id, doc.knowledgeBaseId, knowledgeBase.embeddingDimension, rows);
@@ -282,20 +309,34 @@ export class IngestionPipelineService implements OnModuleDestroy {
     const lastAttempt = attempt.attemptsMade + 1 >= attempt.attempts;
     const message = err instanceof Error ? err.message : String(err);
     if (isRetryableOllamaError(err)) {
-      const next = lastAttempt ? `trying again within ${this.config.ingestionReconcileSec} s` : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
-      await this.state.update(doc.id, attempt.run, { statusDetail: `Waiting for Ollama (${next}): ${message}` }).catch(() => undefined);
+      const next = lastAttempt
+        ? `trying again within ${this.config.ingestionReconcileSec} s`
+        : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
+      await this.state
+        .update(doc.id, attempt.run, { statusDetail: `Waiting for Ollama (${next}): ${message}` })
+        .catch(() => undefined);
       throw err;
     }
     const permanent = err instanceof DomainError && !err.retryable;
     if (!permanent && !lastAttempt) {
-      this.logger.warn(`ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`);
-      await this.state.update(doc.id, attempt.run, { statusDetail: `Retrying after an error: ${message}` }).catch(() => undefined);
+      this.logger.warn(
+        `ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`,
+      );
+      await this.state
+        .update(doc.id, attempt.run, { statusDetail: `Retrying after an error: ${message}` })
+        .catch(() => undefined);
       throw err;
     }
     const code = err instanceof DomainError ? err.code : 'INGESTION_FAILED';
     if (!permanent) this.logger.error({ err }, `ingesting document ${doc.id} failed for good`);
     await this.chunks.deleteDocumentChunks(doc.id);
-    await this.state.update(doc.id, attempt.run, { status: 'failed', statusDetail: null, chunkCount: 0, errorCode: code, errorMessage: message });
+    await this.state.update(doc.id, attempt.run, {
+      status: 'failed',
+      statusDetail: null,
+      chunkCount: 0,
+      errorCode: code,
+      errorMessage: message,
+    });
     return 'failed';
   }
 
@@ -303,16 +344,18 @@ export class IngestionPipelineService implements OnModuleDestroy {
   private async lockDocument(documentId: string): Promise<() => Promise<void>> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
-    const [{ locked }]: Array<{ locked: boolean }> = await runner.query(`SELECT pg_try_advisory_lock($2, hashtext($1)) AS locked`, [
-      documentId,
-      DOCUMENT_LOCK_NAMESPACE,
-    ]);
+    const [{ locked }]: Array<{ locked: boolean }> = await runner.query(
+      `SELECT pg_try_advisory_lock($2, hashtext($1)) AS locked`,
+      [documentId, DOCUMENT_LOCK_NAMESPACE],
+    );
     if (!locked) {
       await runner.release();
       throw new DocumentBusyError(documentId);
     }
     return async () => {
-      await runner.query(`SELECT pg_advisory_unlock($2, hashtext($1))`, [documentId, DOCUMENT_LOCK_NAMESPACE]).catch(() => undefined);
+      await runner
+        .query(`SELECT pg_advisory_unlock($2, hashtext($1))`, [documentId, DOCUMENT_LOCK_NAMESPACE])
+        .catch(() => undefined);
       await runner.release();
     };
   }

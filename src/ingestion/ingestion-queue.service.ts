@@ -4,6 +4,7 @@ import type { Job, JobOptions, Queue } from 'bull';
 import { INGESTION_QUEUE } from '../common/queue/queue.constants';
 
 export const INGEST_JOB = 'ingest';
+const ENQUEUE_TIMEOUT_MS = 3_000;
 
 export interface IngestJobData {
   documentId: string;
@@ -33,6 +34,26 @@ export class IngestionQueueService {
 
   async enqueue(documentId: string, run: number): Promise<void> {
     await this.queue.add(INGEST_JOB, { documentId, run }, { ...JOB_OPTIONS, jobId: ingestJobId(documentId, run) });
+  }
+
+  /**
+   * Enqueues, but never lets an unreachable Redis fail or hang the caller: the document is already
+   * `queued` in the database, and the reconciler enqueues it once Redis answers again.
+   */
+  async enqueueOrDefer(documentId: string, run: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.enqueue(documentId, run), timeout]);
+      return true;
+    } catch (err) {
+      this.logger.warn(`could not enqueue document ${documentId} now (the reconciler will): ${(err as Error).message}`);
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async findJob(documentId: string, run: number): Promise<Job<IngestJobData> | null> {

@@ -146,7 +146,9 @@ export class KnowledgeBasesService {
 
   private checkChunking(chunkSize: number, chunkOverlap: number, contextLength: number | null): void {
     if (chunkOverlap > chunkSize / 2) {
-      throw new ValidationFailedError(`chunkOverlap (${chunkOverlap}) must be at most half of chunkSize (${chunkSize}).`);
+      throw new ValidationFailedError(
+        `chunkOverlap (${chunkOverlap}) must be at most half of chunkSize (${chunkSize}).`,
+      );
     }
     if (contextLength && effectiveSplitOptions({ chunkSize, chunkOverlap, contextLength }).size < chunkSize) {
       throw new ValidationFailedError(
@@ -192,6 +194,7 @@ export class KnowledgeBasesService {
 /** Settings without unset keys (a `null` in a PATCH removes an override). */
 function cleanSettings(settings?: KnowledgeBaseSettingsDto | KnowledgeBaseSettings): KnowledgeBaseSettings {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(settings ?? {})) if (value !== null && value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(settings ?? {}))
+    if (value !== null && value !== undefined) out[key] = value;
   return out as KnowledgeBaseSettings;
 }

@@ -13,10 +13,12 @@ describe('buildSearchSql', () => {
   it('uses the partial HNSW index of the dimension and fuses both legs with RRF', () => {
     const sql = buildSearchSql(base);
     expect(sql).toContain('c.embedding_dims = 4');
-    expect(sql).toContain(`(c.embedding::halfvec(4)) <=> '[0.5,0.5,0.5,0.5]'::halfvec(4)`);
+    expect(sql).toContain(`query_vector AS MATERIALIZED (SELECT '[0.5,0.5,0.5,0.5]'::halfvec(4) AS v)`);
+    expect(sql).toContain('ORDER BY (c.embedding::halfvec(4)) <=> (SELECT v FROM query_vector)');
     expect(sql).toContain(`to_tsquery('english', '''sink'' | ''output''')`);
     expect(sql).toContain('1.0 / (60 + v.rank)');
     expect(sql).toMatch(/SET LOCAL hnsw\.ef_search = \d+;\s+SET LOCAL hnsw\.iterative_scan = relaxed_order;/);
+    expect(sql.match(/\[0\.5,0\.5,0\.5,0\.5\]/g)).toHaveLength(1);
   });
 
   it('cannot be steered by the query text: quotes and backslashes are escaped, operators quoted', () => {

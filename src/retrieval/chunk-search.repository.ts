@@ -21,8 +21,11 @@ export interface ChunkSearchQuery {
   embedding?: number[];
   /** The query segmented with segmentForKeywords (as the chunks were): ranks the keyword candidates. */
   keywordText: string;
-  /** The terms a keyword candidate must contain one of (see candidateTerms); all of keywordText's by default. */
-  candidateTerms?: string[];
+  /**
+   * Which chunks the keyword leg ranks: those holding every term of at least one clause (see
+   * keywordCandidateClauses). By default any chunk holding any term of keywordText.
+   */
+  candidateClauses?: string[][];
   /** How many candidates each leg contributes. */
   candidates: number;
 }
@@ -150,9 +153,18 @@ export class ChunkSearchRepository {
   }
 }
 
-function orQuery(terms: string[]): string {
-  const quoted = [...new Set(terms.map((term) => term.replace(/['\\]/g, '')).filter(Boolean))].map((term) => `'${term}'`);
-  return quoted.length ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(quoted.join(' | '))})` : 'NULL::tsquery';
+/** `to_tsquery` of clauses OR-ed, each an AND of quoted terms; NULL (matches nothing) when there is no term. */
+function textQuery(clauses: string[][]): string {
+  const clean = (term: string): string => term.replace(/['\\]/g, '');
+  const parts = [
+    ...new Set(
+      clauses
+        .map((clause) => clause.map(clean).filter(Boolean))
+        .filter((clause) => clause.length)
+        .map((clause) => (clause.length === 1 ? `'${clause[0]}'` : `(${clause.map((t) => `'${t}'`).join(' & ')})`)),
+    ),
+  ];
+  return parts.length ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(parts.join(' | '))})` : 'NULL::tsquery';
 }
 
 /** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */
@@ -171,24 +183,25 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   const searchable = `c.knowledge_base_id = ${kb} AND c.enabled
         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.status <> 'ready')`;
 
-  let vectorLiteral = 'NULL';
+  let queryVector = 'NULL';
   if (useVector) {
     const embedding = q.embedding ?? [];
     if (embedding.length !== dims) throw new Error(`query embedding has ${embedding.length} dimensions, expected ${dims}`);
     if (!embedding.every((x) => Number.isFinite(x))) throw new Error('query embedding has a non-finite value');
-    vectorLiteral = `'[${embedding.join(',')}]'::halfvec(${dims})`;
+    // Written once; the legs read it as an InitPlan parameter, which the HNSW index scan accepts.
+    queryVector = '(SELECT v FROM query_vector)';
   }
-  const distance = `(c.embedding::halfvec(${dims})) <=> ${vectorLiteral}`;
+  const distance = `(c.embedding::halfvec(${dims})) <=> ${queryVector}`;
 
   // Each term is quoted and the terms are OR-ed, so no operator or quote in the user's text can change the
   // query's shape; to_tsquery then normalises each term as the chunks' to_tsvector did (stemming, stop
   // words). Being a constant, it is folded at plan time: the planner sees how selective it is.
-  const terms = q.keywordText.split(/\s+/);
-  const tsquery = orQuery(terms);
-  const matchQuery = q.candidateTerms ? orQuery(q.candidateTerms) : tsquery;
+  const tsquery = textQuery(q.keywordText.split(/\s+/).map((term) => [term]));
+  const matchQuery = q.candidateClauses ? textQuery(q.candidateClauses) : tsquery;
 
   const ctes: string[] = [];
   if (useVector) {
+    ctes.push(`query_vector AS MATERIALIZED (SELECT '[${(q.embedding as number[]).join(',')}]'::halfvec(${dims}) AS v)`);
     ctes.push(`vector_leg AS (
       SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank
       FROM (
@@ -212,32 +225,38 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
       ) best
     )`);
   }
-  let fused: string;
+  // Each leg's own score travels with its candidates; the other leg's score is computed only where missing.
   if (useVector && useKeyword) {
-    fused = `fused AS (
-      SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank,
+    ctes.push(`fused AS (
+      SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
              coalesce(1.0 / (${RRF_K} + v.rank), 0) + coalesce(1.0 / (${RRF_K} + k.rank), 0) AS score
       FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
-    )`;
+    )`);
   } else if (useVector) {
-    fused = `fused AS (SELECT id, rank AS vector_rank, NULL::bigint AS keyword_rank, 1 - distance AS score FROM vector_leg)`;
+    ctes.push(`fused AS (
+      SELECT id, rank AS vector_rank, NULL::bigint AS keyword_rank, distance, NULL::real AS rank_score, 1 - distance AS score
+      FROM vector_leg
+    )`);
   } else {
-    fused = `fused AS (SELECT id, NULL::bigint AS vector_rank, rank AS keyword_rank, rank_score AS score FROM keyword_leg)`;
+    ctes.push(`fused AS (
+      SELECT id, NULL::bigint AS vector_rank, rank AS keyword_rank, NULL::float8 AS distance, rank_score, rank_score AS score
+      FROM keyword_leg
+    )`);
   }
-  ctes.push(fused);
 
   const vectorScore = useVector
-    ? `CASE WHEN c.embedding_dims = ${dims} THEN 1 - (${distance}) END`
-    : 'NULL::float8';
-  // JIT compiling this statement would cost more than running it.
+    ? `1 - coalesce(f.distance, CASE WHEN c.embedding_dims = ${dims} THEN ${distance} END)`
+    : 'NULL';
+  // JIT compiling, or starting parallel workers for, a statement this short costs more than running it.
   return `SET LOCAL jit = off;
+    SET LOCAL max_parallel_workers_per_gather = 0;
     SET LOCAL hnsw.ef_search = ${Math.max(100, candidates)};
     SET LOCAL hnsw.iterative_scan = relaxed_order;
     WITH ${ctes.join(',\n    ')}
     SELECT c.id AS chunk_id, c.document_id, d.filename AS document_name, c.title, c.content, c.page_from, c.page_to,
            f.vector_rank, f.keyword_rank,
            (${vectorScore})::float8 AS vector_score,
-           coalesce(ts_rank_cd(c.search_vector, ${tsquery}, 32), 0)::float8 AS keyword_score,
+           coalesce(f.rank_score, ts_rank_cd(c.search_vector, ${tsquery}, 32), 0)::float8 AS keyword_score,
            f.score::float8 AS score
     FROM fused f
     JOIN chunks c ON c.id = f.id

@@ -1,10 +1,11 @@
-import { candidateTerms } from './keyword-terms';
+import { keywordCandidateClauses } from './keyword-terms';
 
-describe('candidateTerms', () => {
+describe('keywordCandidateClauses', () => {
   const shares = new Map([
     ['r', 0.35],
     ['file', 0.28],
     ['exampl', 0.22],
+    ['use', 0.38],
     ['使用', 0.2],
     ['binari', 0.01],
   ]);
@@ -12,6 +13,7 @@ describe('candidateTerms', () => {
     ['r', ['r']],
     ['files', ['file']],
     ['examples', ['exampl']],
+    ['using', ['use']],
     ['使用', ['使用']],
     ['命令', ['命令']],
     ['binary', ['binari']],
@@ -20,15 +22,29 @@ describe('candidateTerms', () => {
   ]);
 
   it('keeps every term in a small knowledge base (stop words select nothing)', () => {
-    expect(candidateTerms(['the', 'preferred', 'binary', 'files', 'r'], lexemes, { shares, rows: 600 })).toEqual(['preferred', 'binary', 'files', 'r']);
+    expect(keywordCandidateClauses(['the', 'preferred', 'binary', 'files', 'r'], lexemes, { shares, rows: 600 })).toEqual([
+      ['preferred'],
+      ['binary'],
+      ['files'],
+      ['r'],
+    ]);
   });
 
   it('leaves out the commonest terms once the rarer ones bring enough candidates', () => {
-    expect(candidateTerms(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 })).toEqual(['preferred', 'binary']);
-    expect(candidateTerms(['使用', '命令'], lexemes, { shares, rows: 100_000 })).toEqual(['命令']);
+    expect(keywordCandidateClauses(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 })).toEqual([
+      ['preferred'],
+      ['binary'],
+    ]);
+    expect(keywordCandidateClauses(['使用', '命令'], lexemes, { shares, rows: 100_000 })).toEqual([['命令']]);
   });
 
-  it('keeps the rarest term when every term is common', () => {
-    expect(candidateTerms(['the', 'r', 'files'], lexemes, { shares, rows: 100_000 })).toEqual(['files']);
+  it('asks for two of the rarest terms when every term is common', () => {
+    expect(keywordCandidateClauses(['the', 'r', 'files', 'using'], lexemes, { shares, rows: 100_000 })).toEqual([
+      ['files', 'r'],
+      ['files', 'using'],
+      ['r', 'using'],
+    ]);
+    expect(keywordCandidateClauses(['r'], lexemes, { shares, rows: 100_000 })).toEqual([['r']]);
+    expect(keywordCandidateClauses(['the'], lexemes, { shares, rows: 100_000 })).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@
  * candidates once the rarer terms already bring this many.
  */
 export const KEYWORD_CANDIDATE_BUDGET = 2000;
+/** When even the rarest term is over budget, candidates must hold two of this many rarest terms. */
+const PAIRED_TERMS = 4;
 
 /** What PostgreSQL's statistics say about the keyword column (table-wide). */
 export interface LexemeStatistics {
@@ -15,27 +17,31 @@ export interface LexemeStatistics {
 }
 
 /**
- * The terms a chunk must contain one of to be a keyword candidate: the rarest first, as many as keep the
- * estimated number of candidates within the budget, and at least one. In a small knowledge base that is
- * every term. `lexemes` maps each term to what PostgreSQL's text search makes of it (stemmed; none for a
- * stop word, which selects nothing and is left out).
+ * Which chunks the keyword leg ranks, as clauses: a chunk is a candidate when it holds every term of at
+ * least one clause. Normally one clause per term, rarest first, as many as keep the estimated number of
+ * candidates within the budget (in a small knowledge base: every term). When even the rarest term alone
+ * is over budget, a candidate must hold two of the rarest few terms instead. `lexemes` maps each term to
+ * what PostgreSQL's text search makes of it (stemmed; none for a stop word, which selects nothing).
  */
-export function candidateTerms(
+export function keywordCandidateClauses(
   terms: string[],
   lexemes: ReadonlyMap<string, readonly string[]>,
   stats: LexemeStatistics,
   budget = KEYWORD_CANDIDATE_BUDGET,
-): string[] {
+): string[][] {
   const byRarity = [...new Set(terms)]
     .filter((term) => lexemes.get(term)?.length)
     .map((term) => ({ term, share: Math.max(...(lexemes.get(term) as string[]).map((l) => stats.shares.get(l) ?? 0)) }))
     .sort((a, b) => a.share - b.share);
-  const chosen = new Set<string>();
+  if (!byRarity.length) return [];
+  const chosen: string[][] = [];
   let estimated = 0;
   for (const { term, share } of byRarity) {
+    if (chosen.length && estimated + share * stats.rows > budget) break;
     estimated += share * stats.rows;
-    if (chosen.size && estimated > budget) break;
-    chosen.add(term);
+    chosen.push([term]);
   }
-  return terms.filter((term) => chosen.has(term));
+  if (estimated <= budget || chosen.length > 1 || byRarity.length < 2) return chosen;
+  const few = byRarity.slice(0, PAIRED_TERMS).map((t) => t.term);
+  return few.flatMap((a, i) => few.slice(i + 1).map((b) => [a, b]));
 }

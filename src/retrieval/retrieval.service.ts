@@ -7,7 +7,7 @@ import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
 import { OllamaClientService } from '../llm/ollama-client.service';
 import { ChunkCandidate, ChunkSearchRepository } from './chunk-search.repository';
-import { candidateTerms } from './keyword-terms';
+import { keywordCandidateClauses } from './keyword-terms';
 import type { SearchDto } from './dto/search.dto';
 import {
   DEFAULT_MIN_SCORE,
@@ -78,17 +78,17 @@ export class RetrievalService {
 
     const started = performance.now();
     const keywordTerms = keywordText ? keywordText.split(' ') : [];
-    const matchTerms =
+    const candidateClauses =
       mode === 'vector' || !keywordTerms.length
-        ? keywordTerms
-        : candidateTerms(keywordTerms, await this.chunks.lexemesOf(keywordTerms), await this.chunks.lexemeStatistics());
+        ? undefined
+        : keywordCandidateClauses(keywordTerms, await this.chunks.lexemesOf(keywordTerms), await this.chunks.lexemeStatistics());
     const fused = await this.chunks.search({
       knowledgeBaseId: kb.id,
       mode,
       dimension: kb.embeddingDimension,
       embedding,
       keywordText,
-      candidateTerms: matchTerms,
+      candidateClauses,
       candidates,
     });
     const searchMs = elapsed(started);
@@ -123,7 +123,7 @@ export class RetrievalService {
         mode,
         query,
         keywordQuery: keywordText,
-        keywordCandidateTerms: matchTerms,
+        keywordCandidates: candidateClauses?.map((clause) => clause.join(' & ')) ?? [],
         topK,
         minScore,
         candidatesPerLeg: candidates,

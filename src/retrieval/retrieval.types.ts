@@ -52,8 +52,8 @@ export interface SearchTrace {
   query: string;
   /** The query as the keyword leg saw it (jieba-segmented, lower-cased). */
   keywordQuery: string;
-  /** The query terms a keyword candidate had to contain one of (in a large knowledge base, not the commonest). */
-  keywordCandidateTerms: string[];
+  /** What a keyword candidate had to hold one of (in a large knowledge base, not the commonest terms alone). */
+  keywordCandidates: string[];
   topK: number;
   minScore: number;
   candidatesPerLeg: number;

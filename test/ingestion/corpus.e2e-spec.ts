@@ -56,7 +56,14 @@ describe('Ingesting the corpus PDFs', () => {
   });
 
   it('finds the six corpus PDFs', () => {
-    expect(pdfs.sort()).toEqual(['R-data.pdf', 'R-intro.pdf', 'install-latex-guide-zh-cn.pdf', 'latex-notes-zh-cn.pdf', 'refman.pdf', 'zhlipsum.pdf']);
+    expect(pdfs.sort()).toEqual([
+      'R-data.pdf',
+      'R-intro.pdf',
+      'install-latex-guide-zh-cn.pdf',
+      'latex-notes-zh-cn.pdf',
+      'refman.pdf',
+      'zhlipsum.pdf',
+    ]);
   });
 
   it('brings every PDF to ready with page-numbered chunks', () => {
@@ -89,7 +96,9 @@ describe('Ingesting the corpus PDFs', () => {
   });
 
   it('keeps the page of a known passage', () => {
-    const hit = chunks.get('R-intro.pdf')!.find((c) => c.content.includes('The entities that R creates and manipulates are known as objects'));
+    const hit = chunks
+      .get('R-intro.pdf')!
+      .find((c) => c.content.includes('The entities that R creates and manipulates are known as objects'));
     expect(hit).toBeDefined();
     expect(hit!.pageFrom).toBeLessThanOrEqual(12);
     expect(hit!.pageTo).toBeGreaterThanOrEqual(12);
@@ -142,7 +151,10 @@ describe('Ingesting the corpus PDFs', () => {
 
   it('has vector search use the HNSW index (EXPLAIN)', async () => {
     await db.query('ANALYZE chunks'); // as autovacuum would after a large ingest
-    const [{ embedding }] = await db.query(`SELECT embedding::text AS embedding FROM chunks WHERE knowledge_base_id = $1 LIMIT 1`, [knowledgeBaseId]);
+    const [{ embedding }] = await db.query(
+      `SELECT embedding::text AS embedding FROM chunks WHERE knowledge_base_id = $1 LIMIT 1`,
+      [knowledgeBaseId],
+    );
     const plan: Array<{ 'QUERY PLAN': string }> = await db.query(
       `EXPLAIN SELECT id FROM chunks
         WHERE embedding_dims = 1024 AND knowledge_base_id = $2

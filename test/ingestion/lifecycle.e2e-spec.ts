@@ -56,10 +56,18 @@ describe('Knowledge bases and the life of a document', () => {
     it('gives a Chinese name an ASCII slug and takes a model of another dimension', async () => {
       const res = await api.post('/api/knowledge-bases').send({ name: '知识库', embeddingModel: 'all-minilm' });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ name: '知识库', slug: expect.stringMatching(/^kb-[0-9a-f]{6}$/), embeddingDimension: 384, embeddingContextLength: 512 });
+      expect(res.body).toMatchObject({
+        name: '知识库',
+        slug: expect.stringMatching(/^kb-[0-9a-f]{6}$/),
+        embeddingDimension: 384,
+        embeddingContextLength: 512,
+      });
       const [doc] = await api.uploadOk(res.body.id, [{ name: 'a.md', data: Buffer.from('# 标题\n\n小模型也能用。') }]);
       expect((await api.waitFor(doc.id)).status).toBe('ready');
-      const [{ dims }] = await db.query(`SELECT array_agg(DISTINCT embedding_dims) AS dims FROM chunks WHERE document_id = $1`, [doc.id]);
+      const [{ dims }] = await db.query(
+        `SELECT array_agg(DISTINCT embedding_dims) AS dims FROM chunks WHERE document_id = $1`,
+        [doc.id],
+      );
       expect(dims).toEqual([384]);
     });
 
@@ -67,7 +75,10 @@ describe('Knowledge bases and the life of a document', () => {
       t.fake.configure({ missingModels: ['nomic-embed-text:latest'] });
       const missing = await api.post('/api/knowledge-bases').send({ name: 'x', embeddingModel: 'nomic-embed-text' });
       expect(missing.status).toBe(503);
-      expect(missing.body).toMatchObject({ error: 'OLLAMA_MODEL_NOT_FOUND', message: expect.stringContaining('ollama pull nomic-embed-text') });
+      expect(missing.body).toMatchObject({
+        error: 'OLLAMA_MODEL_NOT_FOUND',
+        message: expect.stringContaining('ollama pull nomic-embed-text'),
+      });
 
       const chat = await api.post('/api/knowledge-bases').send({ name: 'x', embeddingModel: 'qwen2.5:7b' });
       expect(chat.status).toBe(400);
@@ -78,14 +89,23 @@ describe('Knowledge bases and the life of a document', () => {
         const client = await IngestionClient.signIn(down);
         const res = await client.post('/api/knowledge-bases').send({ name: 'x' });
         expect(res.status).toBe(503);
-        expect(res.body).toMatchObject({ error: 'OLLAMA_UNAVAILABLE', message: expect.stringContaining('OLLAMA_BASE_URL') });
+        expect(res.body).toMatchObject({
+          error: 'OLLAMA_UNAVAILABLE',
+          message: expect.stringContaining('OLLAMA_BASE_URL'),
+        });
       } finally {
         await down.close();
       }
     });
 
     it('validates its input', async () => {
-      for (const body of [{}, { name: '' }, { name: 'x', chunkSize: 10 }, { name: 'x', chunkSize: 100, chunkOverlap: 80 }, { name: 'x', bogus: 1 }]) {
+      for (const body of [
+        {},
+        { name: '' },
+        { name: 'x', chunkSize: 10 },
+        { name: 'x', chunkSize: 100, chunkOverlap: 80 },
+        { name: 'x', bogus: 1 },
+      ]) {
         const res = await api.post('/api/knowledge-bases').send(body);
         expect({ body, status: res.status }).toEqual({ body, status: 400 });
       }
@@ -113,11 +133,15 @@ describe('Knowledge bases and the life of a document', () => {
 
   it('keeps the old version searchable until the new one is ready, then swaps them at once', async () => {
     const kb = await api.createKnowledgeBase();
-    const [v1] = await api.uploadOk(kb.id, [{ name: 'handbook.txt', data: Buffer.from('Version one says the office opens at nine.') }]);
+    const [v1] = await api.uploadOk(kb.id, [
+      { name: 'handbook.txt', data: Buffer.from('Version one says the office opens at nine.') },
+    ]);
     await api.waitFor(v1.id);
 
     t.fake.configure({ embedLatencyMs: 1500 });
-    const [v2] = await api.uploadOk(kb.id, [{ name: 'handbook.txt', data: Buffer.from('Version two says the office opens at ten.') }]);
+    const [v2] = await api.uploadOk(kb.id, [
+      { name: 'handbook.txt', data: Buffer.from('Version two says the office opens at ten.') },
+    ]);
     expect(v2.duplicate).toBe(false);
     await api.waitFor(v2.id, (d) => d.status === 'embedding');
     // Meanwhile the old version is still ready with its chunks.
@@ -137,7 +161,9 @@ describe('Knowledge bases and the life of a document', () => {
     const kb = await api.createKnowledgeBase({ chunkSize: 100, chunkOverlap: 0 });
     t.fake.configure({ embedLatencyMs: 400 });
     const filesBefore = storedFiles().length;
-    const [doc] = await api.uploadOk(kb.id, [{ name: 'R-data.pdf', data: fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')) }]);
+    const [doc] = await api.uploadOk(kb.id, [
+      { name: 'R-data.pdf', data: fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')) },
+    ]);
     await api.waitFor(doc.id, (d) => d.status === 'embedding' && d.chunkCount > 0, 60_000);
 
     expect((await api.delete(`/api/documents/${doc.id}`)).status).toBe(204);
@@ -154,7 +180,9 @@ describe('Knowledge bases and the life of a document', () => {
     const kb = await api.createKnowledgeBase({ chunkSize: 100, chunkOverlap: 0 });
     t.fake.configure({ embedLatencyMs: 400 });
     const filesBefore = storedFiles().length;
-    const [doc] = await api.uploadOk(kb.id, [{ name: 'R-data.pdf', data: fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')) }]);
+    const [doc] = await api.uploadOk(kb.id, [
+      { name: 'R-data.pdf', data: fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')) },
+    ]);
     await api.waitFor(doc.id, (d) => d.status === 'embedding' && d.chunkCount > 0, 60_000);
     expect((await api.delete(`/api/knowledge-bases/${kb.id}`)).status).toBe(204);
     await sleep(2_500);
@@ -199,7 +227,9 @@ describe('Knowledge bases and the life of a document', () => {
     t.fake.configure({ failWith503: false });
 
     expect((await api.patch(`/api/chunks/${chunk.id}`).send({ content: '   ' })).status).toBe(400);
-    expect((await api.patch('/api/chunks/00000000-0000-4000-8000-000000000000').send({ enabled: true })).status).toBe(404);
+    expect((await api.patch('/api/chunks/00000000-0000-4000-8000-000000000000').send({ enabled: true })).status).toBe(
+      404,
+    );
   });
 
   it('reindexes a document from its stored original', async () => {
@@ -242,7 +272,9 @@ describe('Knowledge bases and the life of a document', () => {
       expect(stream.contentType).toContain('text/event-stream');
       await stream.waitFor((e) => e.event === 'snapshot');
       const [doc] = await api.uploadOk(kb.id, [{ name: 'live.txt', data: Buffer.from('Live progress.') }]);
-      await stream.waitFor((e) => e.event === 'document.updated' && e.data.document.id === doc.id && e.data.document.status === 'ready');
+      await stream.waitFor(
+        (e) => e.event === 'document.updated' && e.data.document.id === doc.id && e.data.document.status === 'ready',
+      );
       const statuses = stream.events.filter((e) => e.data.document?.id === doc.id).map((e) => e.data.document.status);
       expect(statuses[0]).toBe('queued');
       expect(statuses).toEqual(expect.arrayContaining(['parsing', 'chunking', 'embedding', 'ready']));

@@ -1,19 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { FakeOllama } from '../fake-ollama/fake-ollama.server';
-import { deleteRedisKeys, startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TestApp } from '../support/test-app';
 import { openEventStream } from './support/event-stream';
 import { ChunkBody, CORPUS_DIR, IngestionClient } from './support/ingestion-client';
-import { startWorkerProcess, WorkerProcess } from './support/worker-process';
+import { startSplitDeployment } from './support/split-deployment';
 
 /** The Redis logical database this file may flush (other test files use db 0 under their own prefixes). */
 const FLUSHABLE_REDIS_URL = 'redis://127.0.0.1:6379/5';
 
-const comparable = (chunks: ChunkBody[]): unknown[] => chunks.map((c) => [c.ordinal, c.title, c.content, c.pageFrom, c.pageTo]);
+const comparable = (chunks: ChunkBody[]): unknown[] =>
+  chunks.map((c) => [c.ordinal, c.title, c.content, c.pageFrom, c.pageTo]);
 
 describe('Crashes and lost queues', () => {
   let db: DataSource;
@@ -35,23 +33,9 @@ describe('Crashes and lost queues', () => {
   };
 
   it('a worker process killed with SIGKILL mid-document: the next one ends it ready with exactly the chunks of a clean run', async () => {
-    const fake = await FakeOllama.start({ port: 0 });
-    const queuePrefix = `zhiku-test-kill-${randomUUID().slice(0, 8)}`;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-test-kill-'));
-    const api = await startTestApp({ role: 'api', fake, queuePrefix, dataDir });
-    const workerEnv = {
-      DATABASE_URL: process.env.DATABASE_URL!,
-      REDIS_URL: process.env.REDIS_URL!,
-      QUEUE_PREFIX: queuePrefix,
-      DATA_DIR: dataDir,
-      OLLAMA_BASE_URL: fake.url,
-      LOG_LEVEL: 'warn',
-      EMBED_BATCH_SIZE: '8',
-      INGESTION_RECONCILE_SEC: '2',
-    };
-    let worker: WorkerProcess | undefined;
+    const deployment = await startSplitDeployment('kill', { EMBED_BATCH_SIZE: '8', INGESTION_RECONCILE_SEC: '2' });
+    const { fake, api } = deployment;
     try {
-      worker = await startWorkerProcess(workerEnv);
       const client = await IngestionClient.signIn(api);
       const settings = { chunkSize: 100, chunkOverlap: 20 };
       const kb = await client.createKnowledgeBase(settings);
@@ -61,8 +45,10 @@ describe('Crashes and lost queues', () => {
       fake.configure({ embedLatencyMs: 300 });
       const [doc] = await client.uploadOk(kb.id, [{ name: 'R-data.pdf', data }]);
       const midway = await client.waitFor(doc.id, (d) => d.status === 'embedding' && d.chunkCount >= 30, 90_000);
-      await worker.kill('SIGKILL');
-      const [{ stored }] = await db.query(`SELECT count(*)::int AS stored FROM chunks WHERE document_id = $1`, [doc.id]);
+      await deployment.worker.kill('SIGKILL');
+      const [{ stored }] = await db.query(`SELECT count(*)::int AS stored FROM chunks WHERE document_id = $1`, [
+        doc.id,
+      ]);
       expect(stored).toBeGreaterThan(0);
       expect((await client.document(doc.id)).status).toBe('embedding');
 
@@ -71,7 +57,7 @@ describe('Crashes and lost queues', () => {
       expect(seen).toEqual(expect.arrayContaining(['queued', 'parsing', 'chunking', 'embedding']));
 
       fake.configure({ embedLatencyMs: 0 });
-      worker = await startWorkerProcess(workerEnv);
+      await deployment.startWorker();
       // The stalled job goes to the new worker once the dead one's lock expires (≤ 30 s) and a stalled check runs.
       const ready = await client.waitFor(doc.id, undefined, 150_000);
       expect(ready.status).toBe('ready');
@@ -88,11 +74,7 @@ describe('Crashes and lost queues', () => {
       await client.waitFor(clean.id);
       expect(comparable(recovered)).toEqual(comparable(await client.allChunks(clean.id)));
     } finally {
-      await worker?.kill('SIGKILL');
-      await api.close();
-      await fake.stop();
-      await deleteRedisKeys(process.env.REDIS_URL!, `${queuePrefix}:*`);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await deployment.close();
     }
   }, 300_000);
 
@@ -101,7 +83,12 @@ describe('Crashes and lost queues', () => {
     const redis = new Redis(FLUSHABLE_REDIS_URL);
     try {
       t = await startTestApp({
-        env: { REDIS_URL: FLUSHABLE_REDIS_URL, INGESTION_CONCURRENCY: '1', INGESTION_RECONCILE_SEC: '2', EMBED_BATCH_SIZE: '8' },
+        env: {
+          REDIS_URL: FLUSHABLE_REDIS_URL,
+          INGESTION_CONCURRENCY: '1',
+          INGESTION_RECONCILE_SEC: '2',
+          EMBED_BATCH_SIZE: '8',
+        },
       });
       const client = await IngestionClient.signIn(t);
       const kb = await client.createKnowledgeBase({ chunkSize: 100, chunkOverlap: 0 });

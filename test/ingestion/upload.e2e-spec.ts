@@ -24,7 +24,10 @@ describe('Uploading documents', () => {
     const word = await docx(['Installation', 'Run the installer and follow the steps.', '安装完成后重新启动电脑。']);
     const docs = await api.uploadOk(kb.id, [
       { name: 'notes.txt', data: Buffer.from('Plain notes about vectors.\n\nSecond paragraph here.') },
-      { name: '说明.md', data: Buffer.from('# 知识库\n\n知识库问答把文档切成段落。\n\n## 向量\n\n向量存入 pgvector。') },
+      {
+        name: '说明.md',
+        data: Buffer.from('# 知识库\n\n知识库问答把文档切成段落。\n\n## 向量\n\n向量存入 pgvector。'),
+      },
       { name: 'guide.docx', data: word },
     ]);
     expect(docs.map((d) => [d.filename, d.status, d.duplicate])).toEqual([
@@ -44,7 +47,14 @@ describe('Uploading documents', () => {
     expect(word2.map((c) => c.content).join('\n')).toContain('安装完成后重新启动电脑。');
 
     const one = await api.document(docs[0].id);
-    expect(one).toMatchObject({ filename: 'notes.txt', mimeType: 'text/plain', status: 'ready', progress: 100, chunkCount: 1, error: null });
+    expect(one).toMatchObject({
+      filename: 'notes.txt',
+      mimeType: 'text/plain',
+      status: 'ready',
+      progress: 100,
+      chunkCount: 1,
+      error: null,
+    });
     expect(one).toHaveProperty('sha256');
   });
 
@@ -69,11 +79,14 @@ describe('Uploading documents', () => {
     const kb = await api.createKnowledgeBase();
     const data = Buffer.from('原文 "quoted"; text');
     const [doc] = await api.uploadOk(kb.id, [{ name: '报告 "final"; v2.txt', data }]);
-    const res = await api.get(`/api/documents/${doc.id}/file`).buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
-    });
+    const res = await api
+      .get(`/api/documents/${doc.id}/file`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(res.status).toBe(200);
     expect(Buffer.compare(res.body as Buffer, data)).toBe(0);
     expect(res.headers['content-disposition']).toBe(
@@ -88,7 +101,9 @@ describe('Uploading documents', () => {
     beforeAll(async () => {
       const kb = await api.createKnowledgeBase();
       kbId = kb.id;
-      [{ id: goodId }] = await api.uploadOk(kbId, [{ name: 'good.txt', data: Buffer.from('A good document that must survive every bad upload.') }]);
+      [{ id: goodId }] = await api.uploadOk(kbId, [
+        { name: 'good.txt', data: Buffer.from('A good document that must survive every bad upload.') },
+      ]);
       await api.waitFor(goodId);
     });
 
@@ -98,7 +113,14 @@ describe('Uploading documents', () => {
     });
 
     it.each([
-      ['a ZIP renamed to .pdf', 'report.pdf', 'zip', 415, 'FILE_TYPE_MISMATCH', /not a PDF: its content is a ZIP archive/],
+      [
+        'a ZIP renamed to .pdf',
+        'report.pdf',
+        'zip',
+        415,
+        'FILE_TYPE_MISMATCH',
+        /not a PDF: its content is a ZIP archive/,
+      ],
       ['an unsupported type', 'picture.png', 'png', 415, 'UNSUPPORTED_FILE_TYPE', /not a supported file type/],
       ['an empty file', 'empty.txt', 'empty', 400, 'EMPTY_FILE', /is empty/],
       ['a name with path separators', '../../etc/passwd.txt', 'text', 400, 'INVALID_FILENAME', /path separator/],
@@ -106,7 +128,13 @@ describe('Uploading documents', () => {
     ])('%s', async (_what, name, kind, status, code, message) => {
       const before = storedFiles().length;
       const data =
-        kind === 'zip' ? await zipArchive() : kind === 'png' ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) : kind === 'empty' ? Buffer.alloc(0) : Buffer.from('text');
+        kind === 'zip'
+          ? await zipArchive()
+          : kind === 'png'
+            ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])
+            : kind === 'empty'
+              ? Buffer.alloc(0)
+              : Buffer.from('text');
       // Sent together with a good file: one bad file refuses the whole upload.
       const res = await api.uploadRaw(kbId, [
         { name: 'other.txt', data: Buffer.from('would be fine alone') },
@@ -126,10 +154,12 @@ describe('Uploading documents', () => {
     });
 
     it('more than 50 files → 400', async () => {
+      const before = storedFiles().length;
       const files = Array.from({ length: 51 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from(`file ${i}`) }));
       const res = await api.upload(kbId, files);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ error: 'TOO_MANY_FILES', message: expect.stringContaining('50') });
+      expect(storedFiles().length).toBe(before);
     });
 
     it('no files, or files in another field → 400', async () => {
@@ -154,15 +184,43 @@ describe('Uploading documents', () => {
     });
 
     it.each([
-      ['a scanned (image-only) PDF', 'scan.pdf', () => imageOnlyPdf(2), 'NO_TEXT_LAYER', /no extractable text; it looks scanned/],
-      ['an encrypted PDF', 'secret.pdf', () => encryptedPdf(textPdf([['Top secret text.']])), 'ENCRYPTED_PDF', /password/],
-      ['a truncated PDF', 'cut.pdf', () => fs.readFileSync(path.join(__dirname, '../../../shared/corpus/R-data.pdf')).subarray(0, 150_000), 'CORRUPT_FILE', /damaged/],
-      ['a damaged PDF', 'garbage.pdf', () => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 'x'), Buffer.from('\n%%EOF\n')]), 'CORRUPT_FILE', /damaged/],
+      [
+        'a scanned (image-only) PDF',
+        'scan.pdf',
+        () => imageOnlyPdf(2),
+        'NO_TEXT_LAYER',
+        /no extractable text; it looks scanned/,
+      ],
+      [
+        'an encrypted PDF',
+        'secret.pdf',
+        () => encryptedPdf(textPdf([['Top secret text.']])),
+        'ENCRYPTED_PDF',
+        /password/,
+      ],
+      [
+        'a truncated PDF',
+        'cut.pdf',
+        () => fs.readFileSync(path.join(__dirname, '../../../shared/corpus/R-data.pdf')).subarray(0, 150_000),
+        'CORRUPT_FILE',
+        /damaged/,
+      ],
+      [
+        'a damaged PDF',
+        'garbage.pdf',
+        () => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 'x'), Buffer.from('\n%%EOF\n')]),
+        'CORRUPT_FILE',
+        /damaged/,
+      ],
       ['a text file without text', 'blank.txt', () => Buffer.from('\n\n   \n\t\n'), 'EMPTY_DOCUMENT', /no text/],
     ])('%s', async (_what, name, make, code, message) => {
       const [doc] = await api.uploadOk(kbId, [{ name, data: await make() }]);
       const done = await api.waitFor(doc.id);
-      expect(done).toMatchObject({ status: 'failed', chunkCount: 0, error: { code, message: expect.stringMatching(message) } });
+      expect(done).toMatchObject({
+        status: 'failed',
+        chunkCount: 0,
+        error: { code, message: expect.stringMatching(message) },
+      });
       const chunks = await api.allChunks(doc.id);
       expect(chunks).toEqual([]);
     });

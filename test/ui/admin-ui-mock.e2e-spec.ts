@@ -7,7 +7,16 @@ import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, chromiumAvailable, hasHorizontalScroll, launchBrowser, measureJs, newContext, screenshot } from './support/browser';
+import {
+  DESKTOP,
+  PHONE,
+  chromiumAvailable,
+  hasHorizontalScroll,
+  launchBrowser,
+  measureJs,
+  newContext,
+  screenshot,
+} from './support/browser';
 import { MockApi } from './support/mock-api';
 import type { PageGlobals } from './support/page-globals';
 import {
@@ -57,7 +66,9 @@ d('admin UI against the mock API', () => {
     const js = await measureJs(page, async () => {
       await page.goto(`${base}/login`, { waitUntil: 'networkidle' });
     });
-    console.log(`login page JS: ${js.files} files, ${(js.rawBytes / 1024).toFixed(1)} KB raw, ${(js.gzipBytes / 1024).toFixed(1)} KB gzip`);
+    console.log(
+      `login page JS: ${js.files} files, ${(js.rawBytes / 1024).toFixed(1)} KB raw, ${(js.gzipBytes / 1024).toFixed(1)} KB gzip`,
+    );
     expect(js.gzipBytes).toBeLessThanOrEqual(400 * 1024);
     // Chinese first (browser language zh-CN)
     await expect(page.locator('h1').innerText()).resolves.toContain('登录');
@@ -183,7 +194,11 @@ d('admin UI against the mock API', () => {
     expect(secret).toMatch(/^zk_/);
     await expect(page.locator('.el-dialog pre').first().innerText()).resolves.toContain(`Bearer ${secret}`);
     await screenshot(page, 'mock/desktop-12-api-key-created');
-    await page.locator('.el-dialog__footer button').filter({ hasText: /关闭|Close/ }).last().click();
+    await page
+      .locator('.el-dialog__footer button')
+      .filter({ hasText: /关闭|Close/ })
+      .last()
+      .click();
     await page.locator('[data-testid="key-revoke"]').first().click();
     await page.locator('.el-message-box .el-button--danger').click();
     await page.locator('[data-testid="key-table"]').getByText('CI bot').waitFor({ state: 'detached' });
@@ -275,9 +290,17 @@ d('admin UI against the mock API', () => {
     const focused = () => drop.evaluate((el) => el === (globalThis as unknown as PageGlobals).document.activeElement);
     for (let i = 0; i < 10 && !(await focused()); i++) await page.keyboard.press('Tab');
     expect(await focused()).toBe(true);
-    const chooser = page.waitForEvent('filechooser');
-    await page.keyboard.press('Enter');
-    await (await chooser).setFiles([ZH]);
+    // Enter on the focused drop zone opens the file chooser (Space does too). Under load the dialog's
+    // focus trap can still move focus once right after opening: then Tab back and press again.
+    let chooser = await Promise.all([
+      page.waitForEvent('filechooser', { timeout: 3_000 }).catch(() => null),
+      page.keyboard.press('Enter'),
+    ]).then(([c]) => c);
+    if (!chooser) {
+      for (let i = 0; i < 10 && !(await focused()); i++) await page.keyboard.press('Tab');
+      [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    }
+    await chooser.setFiles([ZH]);
     await page.locator('[data-testid="upload-item"]').first().waitFor();
     await closeDialog(page);
   });
@@ -334,7 +357,8 @@ d('admin UI against the mock API', () => {
     await page.locator('.el-message-box .el-button--danger').click();
     await page.waitForFunction(
       (n) =>
-        (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="chat-conversations"] .conv').length === n,
+        (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="chat-conversations"] .conv')
+          .length === n,
       before - 1,
     );
     expect(api.conversations).toHaveLength(before - 1);

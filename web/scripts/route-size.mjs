@@ -11,7 +11,12 @@ const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), 'utf8'));
 const pages = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ['src/pages/LoginPage.vue', 'src/pages/KnowledgeBasesPage.vue', 'src/pages/DocumentsPage.vue', 'src/pages/ChatPage.vue'];
+  : [
+      'src/pages/LoginPage.vue',
+      'src/pages/KnowledgeBasesPage.vue',
+      'src/pages/DocumentsPage.vue',
+      'src/pages/ChatPage.vue',
+    ];
 const entryKey = Object.keys(manifest).find((k) => manifest[k].isEntry);
 
 function collect(key, seen) {
@@ -30,7 +35,8 @@ for (const page of pages) {
   const seen = new Set();
   collect(entryKey, seen);
   for (const l of layouts[page] ?? ['src/layouts/MainLayout.vue']) if (manifest[l]) collect(l, seen);
-  if (/pages\/(Documents|Chunks|HitTest|KbSettings)Page/.test(page)) collect('src/layouts/KnowledgeBaseLayout.vue', seen);
+  if (/pages\/(Documents|Chunks|HitTest|KbSettings)Page/.test(page))
+    collect('src/layouts/KnowledgeBaseLayout.vue', seen);
   collect(page, seen);
   let raw = 0;
   let gz = 0;
@@ -39,6 +45,8 @@ for (const page of pages) {
     raw += buf.length;
     gz += gzipSync(buf, { level: 9 }).length;
   }
-  console.log(`${page.padEnd(36)} ${String(seen.size).padStart(3)} JS files  ${(raw / 1024).toFixed(1).padStart(7)} KB raw  ${(gz / 1024).toFixed(1).padStart(6)} KB gzip`);
+  console.log(
+    `${page.padEnd(36)} ${String(seen.size).padStart(3)} JS files  ${(raw / 1024).toFixed(1).padStart(7)} KB raw  ${(gz / 1024).toFixed(1).padStart(6)} KB gzip`,
+  );
 }
 process.exit(failed ? 1 : 0);

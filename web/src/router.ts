@@ -13,8 +13,18 @@ declare module 'vue-router' {
 
 // Every page is its own chunk: the login page loads none of the others' code.
 const routes: RouteRecordRaw[] = [
-  { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true, title: 'login.submit' } },
-  { path: '/setup', name: 'setup', component: () => import('./pages/SetupPage.vue'), meta: { public: true, title: 'setup.title' } },
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./pages/LoginPage.vue'),
+    meta: { public: true, title: 'login.submit' },
+  },
+  {
+    path: '/setup',
+    name: 'setup',
+    component: () => import('./pages/SetupPage.vue'),
+    meta: { public: true, title: 'setup.title' },
+  },
   {
     path: '/',
     component: () => import('./layouts/MainLayout.vue'),
@@ -63,15 +73,30 @@ const routes: RouteRecordRaw[] = [
         ],
       },
       { path: 'chat', name: 'chat', component: () => import('./pages/ChatPage.vue'), meta: { title: 'nav.chat' } },
-      { path: 'models', name: 'models', component: () => import('./pages/ModelsPage.vue'), meta: { title: 'nav.models' } },
-      { path: 'keys', name: 'api-keys', component: () => import('./pages/ApiKeysPage.vue'), meta: { title: 'nav.apiKeys' } },
+      {
+        path: 'models',
+        name: 'models',
+        component: () => import('./pages/ModelsPage.vue'),
+        meta: { title: 'nav.models' },
+      },
+      {
+        path: 'keys',
+        name: 'api-keys',
+        component: () => import('./pages/ApiKeysPage.vue'),
+        meta: { title: 'nav.apiKeys' },
+      },
       {
         path: 'users',
         name: 'users',
         component: () => import('./pages/UsersPage.vue'),
         meta: { admin: true, title: 'nav.users' },
       },
-      { path: 'settings', name: 'settings', component: () => import('./pages/SettingsPage.vue'), meta: { title: 'nav.settings' } },
+      {
+        path: 'settings',
+        name: 'settings',
+        component: () => import('./pages/SettingsPage.vue'),
+        meta: { title: 'nav.settings' },
+      },
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
     ],
   },

@@ -25,7 +25,12 @@ export class DocumentUploadInterceptor implements NestInterceptor {
   ) {
     this.upload = multer({
       storage: new HashingDiskStorage(files),
-      limits: { fileSize: config.maxUploadMb * 1024 * 1024, files: MAX_FILES_PER_UPLOAD, fields: 20, parts: MAX_FILES_PER_UPLOAD + 20 },
+      limits: {
+        fileSize: config.maxUploadMb * 1024 * 1024,
+        files: MAX_FILES_PER_UPLOAD,
+        fields: 20,
+        parts: MAX_FILES_PER_UPLOAD + 20,
+      },
       // Keep what the client sent so names with path separators are refused, not silently cut; names are UTF-8.
       preservePath: true,
       defParamCharset: 'utf8',
@@ -57,9 +62,17 @@ export class DocumentUploadInterceptor implements NestInterceptor {
           413,
         );
       case 'LIMIT_FILE_COUNT':
-        return new DomainError('TOO_MANY_FILES', `Upload at most ${MAX_FILES_PER_UPLOAD} files at once; nothing was stored.`, 400);
+        return new DomainError(
+          'TOO_MANY_FILES',
+          `Upload at most ${MAX_FILES_PER_UPLOAD} files at once; nothing was stored.`,
+          400,
+        );
       case 'LIMIT_UNEXPECTED_FILE':
-        return new DomainError('INVALID_UPLOAD', `Send the files in the multipart field "${UPLOAD_FIELD}" (got "${err.field}").`, 400);
+        return new DomainError(
+          'INVALID_UPLOAD',
+          `Send the files in the multipart field "${UPLOAD_FIELD}" (got "${err.field}").`,
+          400,
+        );
       default:
         return new DomainError('INVALID_UPLOAD', `The upload was refused: ${err.message}.`, 400);
     }

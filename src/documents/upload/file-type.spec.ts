@@ -13,14 +13,22 @@ describe('detectMimeType', () => {
   });
 
   it('refuses a ZIP renamed to .pdf with 415 and says what it is', () => {
-    expect(() => detectMimeType('report.pdf', zip)).toThrow(expect.objectContaining({ httpStatus: 415, code: 'FILE_TYPE_MISMATCH' }));
+    expect(() => detectMimeType('report.pdf', zip)).toThrow(
+      expect.objectContaining({ httpStatus: 415, code: 'FILE_TYPE_MISMATCH' }),
+    );
     expect(() => detectMimeType('report.pdf', zip)).toThrow(/ZIP archive/);
   });
 
   it('refuses unsupported types and binaries posing as text', () => {
-    expect(() => detectMimeType('photo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47]))).toThrow(expect.objectContaining({ httpStatus: 415 }));
-    expect(() => detectMimeType('a.txt', Buffer.from([0x00, 0x01, 0x02]))).toThrow(expect.objectContaining({ httpStatus: 415 }));
-    expect(() => detectMimeType('old.doc', Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))).toThrow(expect.objectContaining({ httpStatus: 415 }));
+    expect(() => detectMimeType('photo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47]))).toThrow(
+      expect.objectContaining({ httpStatus: 415 }),
+    );
+    expect(() => detectMimeType('a.txt', Buffer.from([0x00, 0x01, 0x02]))).toThrow(
+      expect.objectContaining({ httpStatus: 415 }),
+    );
+    expect(() => detectMimeType('old.doc', Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))).toThrow(
+      expect.objectContaining({ httpStatus: 415 }),
+    );
   });
 });
 
@@ -29,7 +37,12 @@ describe('validateFilename', () => {
     expect(validateFilename('R 手册 (2024).pdf')).toBe('R 手册 (2024).pdf');
   });
 
-  it.each(['../../etc/passwd', 'a\\b.pdf', 'bad\nname.pdf', 'nul\u0000.pdf', '..', ''])('refuses %j with 400', (name) => {
-    expect(() => validateFilename(name)).toThrow(expect.objectContaining({ httpStatus: 400, code: 'INVALID_FILENAME' }));
-  });
+  it.each(['../../etc/passwd', 'a\\b.pdf', 'bad\nname.pdf', 'nul\u0000.pdf', '..', ''])(
+    'refuses %j with 400',
+    (name) => {
+      expect(() => validateFilename(name)).toThrow(
+        expect.objectContaining({ httpStatus: 400, code: 'INVALID_FILENAME' }),
+      );
+    },
+  );
 });

@@ -14,7 +14,10 @@ export const FILE_HEAD_BYTES = 4096;
 const KNOWN_BINARIES: Array<{ magic: number[]; name: string }> = [
   { magic: [0x50, 0x4b, 0x03, 0x04], name: 'a ZIP archive' },
   { magic: [0x50, 0x4b, 0x05, 0x06], name: 'a ZIP archive' },
-  { magic: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], name: 'an old Office document (.doc/.xls; save it as .docx or PDF)' },
+  {
+    magic: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    name: 'an old Office document (.doc/.xls; save it as .docx or PDF)',
+  },
   { magic: [0x89, 0x50, 0x4e, 0x47], name: 'a PNG image' },
   { magic: [0xff, 0xd8, 0xff], name: 'a JPEG image' },
   { magic: [0x47, 0x49, 0x46, 0x38], name: 'a GIF image' },
@@ -57,7 +60,10 @@ export function detectMimeType(filename: string, head: Buffer): string {
   const ext = path.extname(filename).toLowerCase();
   const found = isPdf(head) ? 'a PDF' : (binaryName(head) ?? (looksLikeText(head) ? 'text' : 'binary data'));
   const mismatch = (expected: string): never => {
-    throw new UnsupportedFileTypeError(`"${filename}" is not ${expected}: its content is ${found}. Was it renamed?`, 'FILE_TYPE_MISMATCH');
+    throw new UnsupportedFileTypeError(
+      `"${filename}" is not ${expected}: its content is ${found}. Was it renamed?`,
+      'FILE_TYPE_MISMATCH',
+    );
   };
   switch (ext) {
     case '.pdf':
@@ -89,8 +95,7 @@ export function validateFilename(raw: string): string {
     ? 'is empty'
     : /[/\\]/.test(name)
       ? 'contains a path separator (/ or \\)'
-      :  
-        /[\u0000-\u001f\u007f-\u009f]/.test(name)
+      : /[\u0000-\u001f\u007f-\u009f]/.test(name)
         ? 'contains control characters'
         : name === '.' || name === '..'
           ? 'is not a file name'
@@ -99,7 +104,11 @@ export function validateFilename(raw: string): string {
             : undefined;
   if (problem) {
     const shown = JSON.stringify(name.slice(0, 80).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'));
-    throw new DomainError('INVALID_FILENAME', `The file name ${shown} ${problem}; rename the file and upload it again.`, 400);
+    throw new DomainError(
+      'INVALID_FILENAME',
+      `The file name ${shown} ${problem}; rename the file and upload it again.`,
+      400,
+    );
   }
   return name;
 }

@@ -22,7 +22,11 @@ export interface StoredUpload extends Express.Multer.File {
 export class HashingDiskStorage implements StorageEngine {
   constructor(private readonly files: DocumentFileStore) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<StoredUpload>) => void): void {
+  _handleFile(
+    _req: Request,
+    file: Express.Multer.File,
+    callback: (error?: unknown, info?: Partial<StoredUpload>) => void,
+  ): void {
     const storageKey = this.files.newStorageKey();
     const target = this.files.pathOf(storageKey);
     const hash = createHash('sha256');
@@ -44,7 +48,14 @@ export class HashingDiskStorage implements StorageEngine {
       .ensureFolder()
       .then(() => pipeline(file.stream, tap, fs.createWriteStream(target, { flags: 'wx' })))
       .then(
-        () => callback(null, { path: target, size, storageKey, sha256: hash.digest('hex'), head: Buffer.concat(headParts) }),
+        () =>
+          callback(null, {
+            path: target,
+            size,
+            storageKey,
+            sha256: hash.digest('hex'),
+            head: Buffer.concat(headParts),
+          }),
         (err) => fs.promises.rm(target, { force: true }).finally(() => callback(err)),
       );
   }

@@ -44,7 +44,10 @@ async function docxText(data: Buffer): Promise<string> {
   try {
     return (await mammoth.extractRawText({ buffer: data })).value;
   } catch (err) {
-    throw new IngestionError('CORRUPT_FILE', `The Word document is damaged and cannot be read: ${(err as Error).message}`);
+    throw new IngestionError(
+      'CORRUPT_FILE',
+      `The Word document is damaged and cannot be read: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -61,7 +64,10 @@ export function decodeText(data: Buffer): string {
     try {
       return new TextDecoder('gb18030', { fatal: true }).decode(data);
     } catch {
-      throw new IngestionError('UNSUPPORTED_ENCODING', 'The text file is neither UTF-8, UTF-16 nor GB18030; save it as UTF-8 and upload it again.');
+      throw new IngestionError(
+        'UNSUPPORTED_ENCODING',
+        'The text file is neither UTF-8, UTF-16 nor GB18030; save it as UTF-8 and upload it again.',
+      );
     }
   }
 }

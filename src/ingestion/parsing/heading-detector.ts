@@ -4,7 +4,7 @@ const CHINESE_CHAPTER = /^第\s*[0-9一二三四五六七八九十百零〇两]+
 const CHINESE_SECTION = /^第\s*[0-9一二三四五六七八九十百零〇两]+\s*节\s*(.*)$/u;
 const ENDS_LIKE_SENTENCE = /[.,;:!?，。；：！？、)）]$/u;
 const CODE_LIKE = /[\\/:=<>{}$%~_@#|*]|--/;
-const INNER_SENTENCE_BREAK = /[.;!?]\s|[。；！？，]/u;
+const INNER_SENTENCE_BREAK = /[.!?]\s|[。！？，]/u;
 const DOT_LEADER = /(?:\.\s?){3,}|(?:\.\s?){2,}\d+$|…\s*\d+$/u;
 
 /**
@@ -27,7 +27,8 @@ export function headingLevel(line: string): number {
   const [, numbering, rest] = match;
   // A heading's words start with a capital or a Chinese character; footnotes and code lines do not.
   // Chinese headings may start with a lower-case command name ("1.4.1 tlmgr 本身无法成功升级").
-  const startsLikeHeading = /^[\p{Lu}\p{Script=Han}]/u.test(rest) || (/\p{Script=Han}/u.test(rest) && rest.length <= 40);
+  const startsLikeHeading =
+    /^[\p{Lu}\p{Script=Han}]/u.test(rest) || (/\p{Script=Han}/u.test(rest) && rest.length <= 40);
   if (!startsLikeHeading || ENDS_LIKE_SENTENCE.test(rest)) return 0;
   // Numbered code and listings ("18 C:/texlive/2022", "7 Detected platform: Windows"), prose
   // ("4 There is NO warranty. Redistribution…") and table-of-contents lines ("2 Ubuntu 20.04 系统 14").

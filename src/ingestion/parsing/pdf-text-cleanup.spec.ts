@@ -46,17 +46,24 @@ describe('cleanPdfPages', () => {
     const paragraphs = blocks.filter((b) => b.kind === 'paragraph').map((b) => b.text);
     expect(paragraphs[0]).toContain('analyses conducted with R.');
     expect(paragraphs[0]).toContain('created during an analysis session.');
-    expect(paragraphs[1]).toBe('When R is started at later time from the same directory it reloads the workspace from this file.');
+    expect(paragraphs[1]).toBe(
+      'When R is started at later time from the same directory it reloads the workspace from this file.',
+    );
   });
 
   it('joins Chinese lines without inserting a space', () => {
     const blocks = cleanPdfPages([
       {
         num: 1,
-        text: ['PS 输出时需要一个解释器（Raster Image Processor，RIP）来把它转', '换为点阵图形。RIP 可以是软件，也可以是固件或硬件。'].join('\n'),
+        text: [
+          'PS 输出时需要一个解释器（Raster Image Processor，RIP）来把它转',
+          '换为点阵图形。RIP 可以是软件，也可以是固件或硬件。',
+        ].join('\n'),
       },
     ]);
-    expect(blocks[0].text).toBe('PS 输出时需要一个解释器（Raster Image Processor，RIP）来把它转换为点阵图形。RIP 可以是软件，也可以是固件或硬件。');
+    expect(blocks[0].text).toBe(
+      'PS 输出时需要一个解释器（Raster Image Processor，RIP）来把它转换为点阵图形。RIP 可以是软件，也可以是固件或硬件。',
+    );
   });
 
   it('marks numbered section lines as headings with their level', () => {
@@ -68,7 +75,9 @@ describe('cleanPdfPages', () => {
 
 describe('unspaceJustifiedCjk', () => {
   it('removes the spaces a justified Chinese line puts between every character', () => {
-    expect(unspaceJustifiedCjk('最 早 的 driver 是 dvips， 它 把 DVI 转 换 为 PS。')).toBe('最早的 driver 是 dvips，它把 DVI 转换为 PS。');
+    expect(unspaceJustifiedCjk('最 早 的 driver 是 dvips， 它 把 DVI 转 换 为 PS。')).toBe(
+      '最早的 driver 是 dvips，它把 DVI 转换为 PS。',
+    );
   });
 
   it('keeps a single space the text really has', () => {

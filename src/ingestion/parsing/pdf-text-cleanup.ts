@@ -9,9 +9,11 @@ export interface PageText {
 
 /** CJK ideographs, kana and full-width punctuation: written without spaces between them. */
 const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/u;
-const CJK_SPACED_PAIR = /([\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]) +(?=[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])/gu;
+const CJK_SPACED_PAIR =
+  /([\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]) +(?=[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])/gu;
 const CJK_PAIR = /[\u3400-\u4dbf\u4e00-\u9fff] ?[\u3400-\u4dbf\u4e00-\u9fff]/gu;
-const BARE_PAGE_NUMBER = /^(?:[-–—[(]\s*)?(?:page\s+|p\.\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:\/|of)\s*\d{1,4})?(?:\s*[-–—\])])?$|^第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$/iu;
+const BARE_PAGE_NUMBER =
+  /^(?:[-–—[(]\s*)?(?:page\s+|p\.\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:\/|of)\s*\d{1,4})?(?:\s*[-–—\])])?$|^第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$/iu;
 const EDGE_NUMBER = /^(\d{1,4})\s+\S|\S\s+(\d{1,4})$/u;
 const SENTENCE_END = /[.!?:;。！？：；”"’)）]$/u;
 const LIST_ITEM = /^(?:[•●○◦▪■□–—*-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s|[（(][一二三四五六七八九十\d]+[)）])/u;
@@ -52,7 +54,10 @@ function splitLines(text: string): string[] {
 }
 
 function normalizeLine(raw: string): string {
-  let line = raw.replace(/[\t\u00a0\u2000-\u200b\u3000]+/gu, ' ').replace(/ {2,}/g, ' ').trim();
+  let line = raw
+    .replace(/[\t\u00a0\u2000-\u200b\u3000]+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   line = line.replace(/(?: ?\.){4,}/g, ' … ').replace(/ {2,}/g, ' ');
   return unspaceJustifiedCjk(line);
 }
@@ -108,7 +113,9 @@ function removeRunningHeadersAndFooters(pages: PageText[], pageLines: string[][]
     for (const shape of seenShapes) shapePages.set(shape, (shapePages.get(shape) ?? 0) + 1);
   });
   const pageCount = pages.length;
-  const numberedOffsets = new Set([...offsetPages].filter(([, n]) => n >= Math.min(3, pageCount)).map(([offset]) => offset));
+  const numberedOffsets = new Set(
+    [...offsetPages].filter(([, n]) => n >= Math.min(3, pageCount)).map(([offset]) => offset),
+  );
   const isRunning = (line: string, pageNum: number): boolean => {
     if (BARE_PAGE_NUMBER.test(line)) return true;
     const n = edgeNumber(line);

@@ -5,7 +5,8 @@ import { PageText } from './pdf-text-cleanup';
 
 /** pdf.js's bundled character maps: without them Chinese PDFs with non-embedded fonts give no text. */
 const CMAP_URL = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'cmaps') + path.sep;
-const STANDARD_FONT_URL = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
+const STANDARD_FONT_URL =
+  path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
 /** Pages read per getText call: bounds the memory pdf.js holds and lets progress move. */
 const PAGES_PER_WINDOW = 100;
 
@@ -33,21 +34,18 @@ export async function extractPdfPages(
   });
   try {
     const pages: PageText[] = [];
-    let pageCount: number;
-    try {
-      pageCount = (await parser.getInfo()).total;
-    } catch (err) {
-      throw toPdfError(err);
-    }
+    // The first window also tells the page count (getInfo would parse the outline too: slow on big manuals).
+    let pageCount = PAGES_PER_WINDOW;
     for (let first = 1; first <= pageCount; first += PAGES_PER_WINDOW) {
-      const last = Math.min(pageCount, first + PAGES_PER_WINDOW - 1);
+      const last = first + PAGES_PER_WINDOW - 1;
       try {
         const result = await parser.getText({ first, last, pageJoiner: '', cellSeparator: ' ' });
+        pageCount = result.total;
         for (const page of result.pages) pages.push({ num: page.num, text: page.text });
       } catch (err) {
         throw toPdfError(err);
       }
-      await onProgress?.({ pagesRead: last, pageCount });
+      await onProgress?.({ pagesRead: Math.min(last, pageCount), pageCount });
     }
     return pages;
   } finally {
@@ -57,16 +55,24 @@ export async function extractPdfPages(
 
 /** A PDF ends with %%EOF (maybe followed by whitespace or a little junk); a cut-off download does not. */
 function assertNotTruncated(data: Uint8Array): void {
-  const tail = Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(Math.max(0, data.byteLength - 2048)).toString('latin1');
+  const tail = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    .subarray(Math.max(0, data.byteLength - 2048))
+    .toString('latin1');
   if (!tail.includes('%%EOF')) {
-    throw new IngestionError('CORRUPT_FILE', 'The PDF is damaged: it ends before its end-of-file marker (was the upload or download cut off?).');
+    throw new IngestionError(
+      'CORRUPT_FILE',
+      'The PDF is damaged: it ends before its end-of-file marker (was the upload or download cut off?).',
+    );
   }
 }
 
 function toPdfError(err: unknown): Error {
   if (err instanceof IngestionError) return err;
   if (err instanceof PasswordException || (err as Error)?.name === 'PasswordException') {
-    return new IngestionError('ENCRYPTED_PDF', 'The PDF is password-protected; remove the password (e.g. print to a new PDF) and upload it again.');
+    return new IngestionError(
+      'ENCRYPTED_PDF',
+      'The PDF is password-protected; remove the password (e.g. print to a new PDF) and upload it again.',
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new IngestionError('CORRUPT_FILE', `The PDF is damaged and cannot be read: ${message}`);

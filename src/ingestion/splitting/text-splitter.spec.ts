@@ -46,7 +46,11 @@ describe('splitIntoChunks', () => {
 
   it('splits Chinese at 。！？； and never exceeds the model context', () => {
     const text = '知识库问答需要把文档切成段落。'.repeat(200);
-    const chunks = splitIntoChunks([{ kind: 'paragraph', text }], { chunkSize: 400, chunkOverlap: 60, contextLength: 256 });
+    const chunks = splitIntoChunks([{ kind: 'paragraph', text }], {
+      chunkSize: 400,
+      chunkOverlap: 60,
+      contextLength: 256,
+    });
     for (const chunk of chunks) {
       expect(chunk.content.endsWith('。')).toBe(true);
       expect(estimateTokens(chunk.content)).toBeLessThanOrEqual(256 * 0.8);
@@ -65,12 +69,9 @@ describe('splitIntoChunks', () => {
 
 describe('splitSentences', () => {
   it('does not end sentences inside "help.search" or "3.14"', () => {
-    expect(splitSentences('Use help.search for 3.14 things. Then stop! 然后呢？好的。').map((s) => s.text.trim())).toEqual([
-      'Use help.search for 3.14 things.',
-      'Then stop!',
-      '然后呢？',
-      '好的。',
-    ]);
+    expect(
+      splitSentences('Use help.search for 3.14 things. Then stop! 然后呢？好的。').map((s) => s.text.trim()),
+    ).toEqual(['Use help.search for 3.14 things.', 'Then stop!', '然后呢？', '好的。']);
   });
 });
 

@@ -41,7 +41,8 @@ const CLOSERS = new Set(['”', '’', '」', '』', '"', "'", ')', '）', '】'
 /** The chunk size actually used: within the model's context, with overlap below half a chunk. */
 export function effectiveSplitOptions(options: SplitOptions): { size: number; overlap: number } {
   let size = Math.max(16, Math.floor(options.chunkSize));
-  if (options.contextLength && options.contextLength > 0) size = Math.min(size, Math.floor(options.contextLength * CONTEXT_SAFETY));
+  if (options.contextLength && options.contextLength > 0)
+    size = Math.min(size, Math.floor(options.contextLength * CONTEXT_SAFETY));
   const overlap = Math.max(0, Math.min(Math.floor(options.chunkOverlap), Math.floor(size / 2)));
   return { size, overlap };
 }
@@ -62,7 +63,10 @@ export function splitIntoChunks(blocks: Iterable<TextBlock>, options: SplitOptio
 
   const emit = (): void => {
     if (!current.length) return;
-    const content = current.map((u, i) => (i === 0 ? u.text : u.separator + u.text)).join('').trim();
+    const content = current
+      .map((u, i) => (i === 0 ? u.text : u.separator + u.text))
+      .join('')
+      .trim();
     if (content) {
       const pages = current.map((u) => u.page).filter((p): p is number => p !== undefined);
       chunks.push({
@@ -120,7 +124,12 @@ export function splitIntoChunks(blocks: Iterable<TextBlock>, options: SplitOptio
     let first = true;
     for (const piece of splitSentences(text)) {
       for (const window of piece.tokens > size ? splitWords(piece.text, size) : [piece]) {
-        add({ text: window.text, tokens: window.tokens, page: block.page, separator: first ? '\n\n' : window.separator });
+        add({
+          text: window.text,
+          tokens: window.tokens,
+          page: block.page,
+          separator: first ? '\n\n' : window.separator,
+        });
         first = false;
       }
     }
@@ -151,7 +160,11 @@ export function splitSentences(text: string): Piece[] {
     const cjk = CJK_TERMINATORS.has(ch);
     if (!cjk && !LATIN_TERMINATORS.has(ch)) continue;
     let end = i + 1;
-    while (end < text.length && (CLOSERS.has(text[end]) || CJK_TERMINATORS.has(text[end]) || LATIN_TERMINATORS.has(text[end]))) end++;
+    while (
+      end < text.length &&
+      (CLOSERS.has(text[end]) || CJK_TERMINATORS.has(text[end]) || LATIN_TERMINATORS.has(text[end]))
+    )
+      end++;
     let next = end;
     while (next < text.length && /\s/.test(text[next])) next++;
     // "e.g. x", "help.search" and "3.14" are not sentence ends: Latin needs whitespace after.
@@ -168,7 +181,10 @@ export function splitSentences(text: string): Piece[] {
  * than a whole chunk (a URL, a base64 blob) is cut inside, so no chunk outgrows the model's context.
  */
 export function splitWords(text: string, size: number): Piece[] {
-  const atoms = text.match(/\s+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/gu) ?? [];
+  const atoms =
+    text.match(
+      /\s+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/gu,
+    ) ?? [];
   const windows: Piece[] = [];
   let window = '';
   let windowTokens = 0;

@@ -61,7 +61,11 @@ export async function openEventStream(url: string, headers: Record<string, strin
       const found = events.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`no matching event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)),
+          timeoutMs,
+        );
         waiters.push({
           match,
           resolve: (e) => {

@@ -35,7 +35,6 @@ export interface ChunkBody {
 
 /** Control characters cannot stand in a header as they are; RFC 5987 encoding carries them. */
 function dispositionName(name: string): string {
-   
   return /[\u0000-\u001f]/.test(name) ? `filename*=UTF-8''${encodeURIComponent(name)}` : `filename="${name}"`;
 }
 
@@ -66,9 +65,13 @@ export class IngestionClient {
     return request(this.url).delete(path).set(this.headers);
   }
 
-  async createKnowledgeBase(body: Record<string, unknown> = {}): Promise<{ id: string; slug: string; embeddingDimension: number }> {
-    const res = await this.post('/api/knowledge-bases')
-      .send({ name: `test ${Math.random().toString(36).slice(2, 8)}`, ...body });
+  async createKnowledgeBase(
+    body: Record<string, unknown> = {},
+  ): Promise<{ id: string; slug: string; embeddingDimension: number }> {
+    const res = await this.post('/api/knowledge-bases').send({
+      name: `test ${Math.random().toString(36).slice(2, 8)}`,
+      ...body,
+    });
     if (res.status !== 201) throw new Error(`create knowledge base: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   }
@@ -87,17 +90,24 @@ export class IngestionClient {
     const boundary = `----zhiku${Math.random().toString(16).slice(2)}`;
     const parts = files.map((file) =>
       Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; ${dispositionName(file.name)}\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; ${dispositionName(file.name)}\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
         file.data,
         Buffer.from('\r\n'),
       ]),
     );
     const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
-    return this.post(`/api/knowledge-bases/${knowledgeBaseId}/documents`).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+    return this.post(`/api/knowledge-bases/${knowledgeBaseId}/documents`)
+      .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
+      .send(body);
   }
 
   /** Uploads and returns the documents, failing loudly on anything but 202. */
-  async uploadOk(knowledgeBaseId: string, files: UploadFile[]): Promise<Array<{ id: string; filename: string; status: string; duplicate: boolean }>> {
+  async uploadOk(
+    knowledgeBaseId: string,
+    files: UploadFile[],
+  ): Promise<Array<{ id: string; filename: string; status: string; duplicate: boolean }>> {
     const res = await this.upload(knowledgeBaseId, files);
     if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.documents;
@@ -110,7 +120,11 @@ export class IngestionClient {
   }
 
   /** Polls until the document is ready or failed (or `until` holds). */
-  async waitFor(id: string, until: (doc: DocumentBody) => boolean = (d) => d.status === 'ready' || d.status === 'failed', timeoutMs = 90_000): Promise<DocumentBody> {
+  async waitFor(
+    id: string,
+    until: (doc: DocumentBody) => boolean = (d) => d.status === 'ready' || d.status === 'failed',
+    timeoutMs = 90_000,
+  ): Promise<DocumentBody> {
     const deadline = Date.now() + timeoutMs;
     let doc = await this.document(id);
     while (!until(doc)) {

@@ -11,7 +11,11 @@ function buildPdf(objects: Array<string | Buffer>): Buffer {
   let length = parts[0].length;
   objects.forEach((body, i) => {
     offsets.push(length);
-    const part = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1'), Buffer.from('\nendobj\n')]);
+    const part = Buffer.concat([
+      Buffer.from(`${i + 1} 0 obj\n`),
+      Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1'),
+      Buffer.from('\nendobj\n'),
+    ]);
     parts.push(part);
     length += part.length;
   });
@@ -24,7 +28,11 @@ function buildPdf(objects: Array<string | Buffer>): Buffer {
 }
 
 function stream(dict: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
+  return Buffer.concat([
+    Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'),
+    data,
+    Buffer.from('\nendstream', 'latin1'),
+  ]);
 }
 
 /** A small text PDF: one page per entry, each line of text shown with Helvetica. */
@@ -38,8 +46,12 @@ export function textPdf(pages: string[][]): Buffer {
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
   pages.forEach((lines, i) => {
-    const ops = lines.map((line, j) => `BT /F1 11 Tf 72 ${740 - j * 14} Td (${line.replace(/[()\\]/g, '\\$&')}) Tj ET`).join('\n');
-    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    const ops = lines
+      .map((line, j) => `BT /F1 11 Tf 72 ${740 - j * 14} Td (${line.replace(/[()\\]/g, '\\$&')}) Tj ET`)
+      .join('\n');
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
+    );
     objects.push(stream('', Buffer.from(ops, 'latin1')));
   });
   return buildPdf(objects);
@@ -55,10 +67,15 @@ export function imageOnlyPdf(pageCount = 2): Buffer {
   const objects: Array<string | Buffer> = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${kids}] /Count ${pageCount} >>`,
-    stream(`/Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode`, deflateSync(pixels)),
+    stream(
+      `/Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode`,
+      deflateSync(pixels),
+    ),
   ];
   for (let i = 0; i < pageCount; i++) {
-    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
+    );
     objects.push(stream('', Buffer.from('q 500 0 0 700 56 46 cm /Im1 Do Q', 'latin1')));
   }
   return buildPdf(objects);
@@ -69,7 +86,15 @@ export function encryptedPdf(plain: Buffer): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-pdf-'));
   try {
     fs.writeFileSync(path.join(dir, 'in.pdf'), plain);
-    execFileSync('qpdf', ['--encrypt', 'user-secret', 'owner-secret', '256', '--', path.join(dir, 'in.pdf'), path.join(dir, 'out.pdf')]);
+    execFileSync('qpdf', [
+      '--encrypt',
+      'user-secret',
+      'owner-secret',
+      '256',
+      '--',
+      path.join(dir, 'in.pdf'),
+      path.join(dir, 'out.pdf'),
+    ]);
     return fs.readFileSync(path.join(dir, 'out.pdf'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -78,7 +103,6 @@ export function encryptedPdf(plain: Buffer): Buffer {
 
 /** A minimal .docx (Office Open XML) with a heading and paragraphs, built with jszip (mammoth's own zip library). */
 export async function docx(paragraphs: string[]): Promise<Buffer> {
-   
   const JSZip = require('jszip') as new () => {
     file(name: string, data: string): void;
     generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer>;
@@ -104,8 +128,10 @@ export async function docx(paragraphs: string[]): Promise<Buffer> {
 
 /** A ZIP archive (any), e.g. to rename it to .pdf. */
 export async function zipArchive(): Promise<Buffer> {
-   
-  const JSZip = require('jszip') as new () => { file(name: string, data: string): void; generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer> };
+  const JSZip = require('jszip') as new () => {
+    file(name: string, data: string): void;
+    generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer>;
+  };
   const zip = new JSZip();
   zip.file('readme.txt', 'not a pdf');
   return zip.generateAsync({ type: 'nodebuffer' });

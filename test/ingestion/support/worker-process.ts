@@ -37,19 +37,31 @@ export interface WorkerProcessOptions {
  * Starts zhiku as a separate OS process with ROLE=worker, as a deployment runs its workers; resolves
  * once its /health answers.
  */
-export async function startWorkerProcess(env: Record<string, string>, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  options: WorkerProcessOptions = {},
+): Promise<WorkerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const port = await freePort();
   const args = options.entry ? [options.entry] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, ROLE: 'worker', PORT: String(port), HOST: '127.0.0.1', TS_NODE_TRANSPILE_ONLY: 'true' },
+    env: {
+      ...process.env,
+      ...env,
+      ROLE: 'worker',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TS_NODE_TRANSPILE_ONLY: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   let peak = 0;
   const readPeak = (): number => {
     try {
@@ -71,7 +83,8 @@ export async function startWorkerProcess(env: Record<string, string>, options: W
       () => false,
     );
     if (up) break;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited before it was ready:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`worker exited before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`worker did not answer /health within ${timeoutMs} ms:\n${output}`);

@@ -16,7 +16,9 @@ export function chromiumAvailable(): boolean {
 
 export async function launchBrowser(): Promise<Browser> {
   if (!chromiumAvailable()) {
-    throw new Error(`${CHROMIUM} is missing: install it with "apt-get install -y chromium" (and fonts-noto-cjk for Chinese)`);
+    throw new Error(
+      `${CHROMIUM} is missing: install it with "apt-get install -y chromium" (and fonts-noto-cjk for Chinese)`,
+    );
   }
   // playwright gives each launch a fresh temporary user-data-dir.
   return chromium.launch({
@@ -65,12 +67,19 @@ export async function hasHorizontalScroll(page: Page): Promise<boolean> {
 }
 
 /** Gzipped bytes of every JavaScript file the page downloads while `action` runs. */
-export async function measureJs(page: Page, action: () => Promise<void>): Promise<{ files: number; gzipBytes: number; rawBytes: number }> {
+export async function measureJs(
+  page: Page,
+  action: () => Promise<void>,
+): Promise<{ files: number; gzipBytes: number; rawBytes: number }> {
   const seen = new Map<string, Promise<Buffer | null>>();
   const onResponse = (res: import('playwright-core').Response) => {
     const type = res.headers()['content-type'] ?? '';
     if (res.request().resourceType() === 'script' || /javascript/.test(type)) {
-      if (!seen.has(res.url())) seen.set(res.url(), res.body().catch(() => null));
+      if (!seen.has(res.url()))
+        seen.set(
+          res.url(),
+          res.body().catch(() => null),
+        );
     }
   };
   page.on('response', onResponse);

@@ -86,12 +86,31 @@ export class MockApi {
   kbs: Obj[] = [];
   docs: MockDoc[] = [];
   chunks: MockChunk[] = [];
-  conversations: { id: string; knowledgeBaseId: string; title: string; createdAt: string; updatedAt: string; messages: Obj[] }[] = [];
+  conversations: {
+    id: string;
+    knowledgeBaseId: string;
+    title: string;
+    createdAt: string;
+    updatedAt: string;
+    messages: Obj[];
+  }[] = [];
   traces = new Map<string, Obj>();
   apiKeys: Obj[] = [];
   models = [
-    { name: 'bge-m3:latest', size: 1157672605, modified_at: '2026-10-01T08:00:00Z', details: { family: 'bert', parameter_size: '566.70M', quantization_level: 'F16' }, capabilities: ['embedding'] },
-    { name: 'qwen2.5:7b', size: 4683087332, modified_at: '2026-10-02T08:00:00Z', details: { family: 'qwen2', parameter_size: '7.6B', quantization_level: 'Q4_K_M' }, capabilities: ['completion', 'tools'] },
+    {
+      name: 'bge-m3:latest',
+      size: 1157672605,
+      modified_at: '2026-10-01T08:00:00Z',
+      details: { family: 'bert', parameter_size: '566.70M', quantization_level: 'F16' },
+      capabilities: ['embedding'],
+    },
+    {
+      name: 'qwen2.5:7b',
+      size: 4683087332,
+      modified_at: '2026-10-02T08:00:00Z',
+      details: { family: 'qwen2', parameter_size: '7.6B', quantization_level: 'Q4_K_M' },
+      capabilities: ['completion', 'tools'],
+    },
   ];
   private subscribers = new Map<string, Set<http.ServerResponse>>();
   /** Requests seen, for assertions: "METHOD path". */
@@ -199,7 +218,12 @@ export class MockApi {
   }
   /** As the real stream: `document.updated` / `document.deleted` with {type, knowledgeBaseId, document, at}. */
   private emit(kbId: string, doc: MockDoc, type = 'document.updated'): void {
-    const body = { type, knowledgeBaseId: kbId, document: type === 'document.deleted' ? { id: doc.id, knowledgeBaseId: kbId } : this.eventData(doc), at: new Date().toISOString() };
+    const body = {
+      type,
+      knowledgeBaseId: kbId,
+      document: type === 'document.deleted' ? { id: doc.id, knowledgeBaseId: kbId } : this.eventData(doc),
+      at: new Date().toISOString(),
+    };
     for (const res of this.subscribers.get(kbId) ?? []) this.send(res, type, body);
   }
 
@@ -220,7 +244,11 @@ export class MockApi {
     const tick = () => {
       if (!this.docs.includes(doc)) return;
       if (doc.bytes.length === 0) {
-        Object.assign(doc, { status: 'failed', progress: 0, error: { code: 'EMPTY_FILE', message: 'The file is empty' } });
+        Object.assign(doc, {
+          status: 'failed',
+          progress: 0,
+          error: { code: 'EMPTY_FILE', message: 'The file is empty' },
+        });
         this.emit(doc.knowledgeBaseId, doc);
         return;
       }
@@ -285,7 +313,12 @@ export class MockApi {
         const hits = terms.filter((t) => text.includes(t)).length;
         const keyword = terms.length ? hits / terms.length : 0;
         const vector = 0.35 + 0.5 * keyword + (CJK.test(query) === CJK.test(c.content) ? 0.1 : 0);
-        const score = mode === 'keyword' ? keyword : mode === 'vector' ? vector : 1 / (60 + 1 / (keyword + 0.01)) + 1 / (60 + 1 / vector);
+        const score =
+          mode === 'keyword'
+            ? keyword
+            : mode === 'vector'
+              ? vector
+              : 1 / (60 + 1 / (keyword + 0.01)) + 1 / (60 + 1 / vector);
         return { c, keyword, vector, score };
       })
       .filter((r) => (mode === 'keyword' ? r.keyword > 0 : true))
@@ -360,7 +393,8 @@ export class MockApi {
       if (method === 'POST') {
         if (this.users.length) return this.fail(res, 409, 'SETUP_DONE', 'Setup is already done');
         const b = await this.jsonBody(req);
-        if (String(b.password ?? '').length < 8) return this.fail(res, 400, 'VALIDATION_FAILED', 'password must be at least 8 characters');
+        if (String(b.password ?? '').length < 8)
+          return this.fail(res, 400, 'VALIDATION_FAILED', 'password must be at least 8 characters');
         return this.json(res, 201, this.login(this.addUser(String(b.email), String(b.password), 'admin')));
       }
     }
@@ -380,7 +414,8 @@ export class MockApi {
     if (p === '/api/auth/me') return this.json(res, 200, { id: user.id, email: user.email, role: user.role });
     if (p === '/api/auth/password' && method === 'POST') {
       const b = await this.jsonBody(req);
-      if (b.currentPassword !== user.password) return this.fail(res, 400, 'WRONG_PASSWORD', 'The current password is wrong');
+      if (b.currentPassword !== user.password)
+        return this.fail(res, 400, 'WRONG_PASSWORD', 'The current password is wrong');
       user.password = String(b.newPassword);
       for (const [tok, id] of this.tokens) if (id === user.id) this.tokens.delete(tok);
       return this.json(res, 200, this.login(user));
@@ -388,7 +423,8 @@ export class MockApi {
 
     // models
     if (p === '/api/models' && method === 'GET') {
-      if (this.opts.ollama === 'down') return this.fail(res, 503, 'OLLAMA_UNAVAILABLE', 'Ollama is not reachable at http://127.0.0.1:11434');
+      if (this.opts.ollama === 'down')
+        return this.fail(res, 503, 'OLLAMA_UNAVAILABLE', 'Ollama is not reachable at http://127.0.0.1:11434');
       return this.json(res, 200, { models: this.models });
     }
     if (p === '/api/models/pull' && method === 'POST') {
@@ -408,7 +444,13 @@ export class MockApi {
       }
       this.send(res, 'progress', { status: 'verifying sha256 digest' });
       if (!this.models.some((x) => x.name === name)) {
-        this.models.push({ name, size: total, modified_at: new Date().toISOString(), details: { family: 'llama', parameter_size: '1B', quantization_level: 'Q4_0' }, capabilities: ['completion'] });
+        this.models.push({
+          name,
+          size: total,
+          modified_at: new Date().toISOString(),
+          details: { family: 'llama', parameter_size: '1B', quantization_level: 'Q4_0' },
+          capabilities: ['completion'],
+        });
       }
       this.send(res, 'done', { status: 'success' });
       return void res.end();
@@ -425,13 +467,22 @@ export class MockApi {
     }
     // knowledge bases
     if (p === '/api/knowledge-bases') {
-      if (method === 'GET') return this.json(res, 200, this.kbs.map((k) => this.kbView(k)));
+      if (method === 'GET')
+        return this.json(
+          res,
+          200,
+          this.kbs.map((k) => this.kbView(k)),
+        );
       if (method === 'POST') {
         const b = await this.jsonBody(req);
         if (!String(b.name ?? '').trim()) return this.fail(res, 400, 'VALIDATION_FAILED', 'name should not be empty');
         const kb = {
           id: randomUUID(),
-          slug: String(b.name).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `kb-${this.kbs.length + 1}`,
+          slug:
+            String(b.name)
+              .toLowerCase()
+              .replace(/[^a-z0-9]+/g, '-')
+              .replace(/^-|-$/g, '') || `kb-${this.kbs.length + 1}`,
           name: b.name,
           description: b.description ?? '',
           embeddingModel: b.embeddingModel ?? 'bge-m3',
@@ -454,9 +505,22 @@ export class MockApi {
         if (method === 'GET') return this.json(res, 200, this.kbView(kb));
         if (method === 'PATCH') {
           const b = await this.jsonBody(req);
-          const allowed = ['prompt', 'chatModel', 'searchMode', 'topK', 'minScore', 'noHitMode', 'noHitText', 'historyTurns', 'rewriteFollowUps', 'numCtx', 'temperature'];
+          const allowed = [
+            'prompt',
+            'chatModel',
+            'searchMode',
+            'topK',
+            'minScore',
+            'noHitMode',
+            'noHitText',
+            'historyTurns',
+            'rewriteFollowUps',
+            'numCtx',
+            'temperature',
+          ];
           const unknown = Object.keys((b.settings as Obj) ?? {}).filter((k) => !allowed.includes(k));
-          if (unknown.length) return this.fail(res, 400, 'VALIDATION_FAILED', `property settings.${unknown[0]} should not exist`);
+          if (unknown.length)
+            return this.fail(res, 400, 'VALIDATION_FAILED', `property settings.${unknown[0]} should not exist`);
           const settings: Obj = { ...(kb.settings as Obj), ...((b.settings as Obj) ?? {}) };
           for (const k of Object.keys(settings)) if (settings[k] === null) delete settings[k];
           Object.assign(kb, b, { settings, updatedAt: new Date().toISOString() });
@@ -474,15 +538,23 @@ export class MockApi {
         const page = Number(url.searchParams.get('page') ?? 1);
         const size = Number(url.searchParams.get('pageSize') ?? 20);
         const all = this.docs
-          .filter((d) => d.knowledgeBaseId === kb.id && (!q || d.filename.toLowerCase().includes(q)) && (!st || d.status === st))
+          .filter(
+            (d) =>
+              d.knowledgeBaseId === kb.id && (!q || d.filename.toLowerCase().includes(q)) && (!st || d.status === st),
+          )
           .reverse();
-        return this.json(res, 200, { items: all.slice((page - 1) * size, page * size).map((d) => this.publicDoc(d)), total: all.length });
+        return this.json(res, 200, {
+          items: all.slice((page - 1) * size, page * size).map((d) => this.publicDoc(d)),
+          total: all.length,
+        });
       }
       if (sub === '/documents' && method === 'POST') return this.upload(req, res, kb);
       if (sub === '/events' && method === 'GET') {
         this.sse(res);
         res.write('retry: 3000\n\n');
-        const unfinished = this.docs.filter((d) => d.knowledgeBaseId === kb.id && !['ready', 'failed'].includes(d.status));
+        const unfinished = this.docs.filter(
+          (d) => d.knowledgeBaseId === kb.id && !['ready', 'failed'].includes(d.status),
+        );
         this.send(res, 'snapshot', { knowledgeBaseId: kb.id, documents: unfinished.map((d) => this.eventData(d)) });
         const set = this.subscribers.get(kb.id as string) ?? new Set();
         set.add(res);
@@ -589,11 +661,16 @@ export class MockApi {
     if (p.startsWith('/api/users')) {
       if (user.role !== 'admin') return this.fail(res, 403, 'FORBIDDEN', 'Administrators only');
       const view = (u: MockUser) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt });
-      if (p === '/api/users' && method === 'GET') return this.json(res, 200, { items: this.users.map(view), total: this.users.length });
+      if (p === '/api/users' && method === 'GET')
+        return this.json(res, 200, { items: this.users.map(view), total: this.users.length });
       if (p === '/api/users' && method === 'POST') {
         const b = await this.jsonBody(req);
         if (this.users.some((u) => u.email === b.email)) return this.fail(res, 409, 'CONFLICT', 'That email is taken');
-        return this.json(res, 201, view(this.addUser(String(b.email), String(b.password), b.role as 'admin' | 'member')));
+        return this.json(
+          res,
+          201,
+          view(this.addUser(String(b.email), String(b.password), b.role as 'admin' | 'member')),
+        );
       }
       if ((m = /^\/api\/users\/([^/]+)$/.exec(p))) {
         const u = this.users.find((x) => x.id === m![1]);
@@ -616,7 +693,12 @@ export class MockApi {
   private async upload(req: http.IncomingMessage, res: http.ServerResponse, kb: Obj): Promise<void> {
     const raw = await this.body(req);
     if (raw.length > this.opts.maxUploadBytes + 4096) {
-      return this.fail(res, 413, 'PAYLOAD_TOO_LARGE', `The file is larger than MAX_UPLOAD_MB (${Math.round(this.opts.maxUploadBytes / 1048576)} MB)`);
+      return this.fail(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The file is larger than MAX_UPLOAD_MB (${Math.round(this.opts.maxUploadBytes / 1048576)} MB)`,
+      );
     }
     const form = await new Request('http://x/', {
       method: 'POST',
@@ -635,7 +717,12 @@ export class MockApi {
       const isPdf = bytes.subarray(0, 5).toString('latin1') === '%PDF-';
       const ext = path.extname(f.name).toLowerCase();
       if ((ext === '.pdf' && !isPdf) || !['.pdf', '.txt', '.md', '.docx'].includes(ext)) {
-        return this.fail(res, 415, 'UNSUPPORTED_TYPE', `${f.name}: only PDF, DOCX, Markdown and plain text are supported`);
+        return this.fail(
+          res,
+          415,
+          'UNSUPPORTED_TYPE',
+          `${f.name}: only PDF, DOCX, Markdown and plain text are supported`,
+        );
       }
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const dup = this.docs.find((d) => d.knowledgeBaseId === kb.id && d.sha256 === sha256);
@@ -674,7 +761,12 @@ export class MockApi {
     const question = String(b.question ?? '').trim();
     if (!question) return this.fail(res, 400, 'VALIDATION_FAILED', 'question should not be empty');
     if (this.opts.ollama === 'down') {
-      return this.fail(res, 503, 'OLLAMA_UNAVAILABLE', 'Ollama is not reachable at http://127.0.0.1:11434. Start it with OLLAMA_HOST=0.0.0.0.');
+      return this.fail(
+        res,
+        503,
+        'OLLAMA_UNAVAILABLE',
+        'Ollama is not reachable at http://127.0.0.1:11434. Start it with OLLAMA_HOST=0.0.0.0.',
+      );
     }
     const hits = this.search(kb.id as string, question, 3, 'hybrid');
     const citations = hits.map((h, i) => ({
@@ -689,7 +781,14 @@ export class MockApi {
     let conv = this.conversations.find((c) => c.id === b.conversationId);
     if (!conv) {
       const now = new Date().toISOString();
-      conv = { id: randomUUID(), knowledgeBaseId: kb.id as string, title: question.slice(0, 40), createdAt: now, updatedAt: now, messages: [] };
+      conv = {
+        id: randomUUID(),
+        knowledgeBaseId: kb.id as string,
+        title: question.slice(0, 40),
+        createdAt: now,
+        updatedAt: now,
+        messages: [],
+      };
       this.conversations.push(conv);
     }
     const zh = CJK.test(question);
@@ -713,8 +812,22 @@ export class MockApi {
       this.send(res, 'delta', { content: piece });
     }
     conv.messages.push(
-      { id: randomUUID(), role: 'user', content: question, status: 'complete', citations: [], createdAt: new Date().toISOString() },
-      { id: messageId, role: 'assistant', content: answer, status: 'complete', citations: cited, createdAt: new Date().toISOString() },
+      {
+        id: randomUUID(),
+        role: 'user',
+        content: question,
+        status: 'complete',
+        citations: [],
+        createdAt: new Date().toISOString(),
+      },
+      {
+        id: messageId,
+        role: 'assistant',
+        content: answer,
+        status: 'complete',
+        citations: cited,
+        createdAt: new Date().toISOString(),
+      },
     );
     conv.updatedAt = new Date().toISOString();
     this.traces.set(messageId, {
@@ -741,8 +854,10 @@ export class MockApi {
   private serveStatic(p: string, res: http.ServerResponse): void {
     const root = this.opts.webDir;
     let file = path.join(root, path.normalize(decodeURIComponent(p)).replace(/^(\.\.[/\\])+/, ''));
-    if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(root, 'index.html');
-    if (!existsSync(file)) return this.fail(res, 404, 'NOT_FOUND', 'web/dist is missing: run vite build --config web/vite.config.ts');
+    if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory())
+      file = path.join(root, 'index.html');
+    if (!existsSync(file))
+      return this.fail(res, 404, 'NOT_FOUND', 'web/dist is missing: run vite build --config web/vite.config.ts');
     const ext = path.extname(file);
     const types: Record<string, string> = {
       '.html': 'text/html; charset=utf-8',

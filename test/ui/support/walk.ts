@@ -55,7 +55,9 @@ export async function uploadThroughDialog(
     (n) => {
       const { document } = globalThis as unknown as PageGlobals;
       const all = Array.from(document.querySelectorAll('[data-testid="upload-item"]'));
-      return all.length >= n && all.every((el) => !['waiting', 'uploading'].includes(el.getAttribute('data-state') ?? ''));
+      return (
+        all.length >= n && all.every((el) => !['waiting', 'uploading'].includes(el.getAttribute('data-state') ?? ''))
+      );
     },
     files.length,
     { timeout: 120_000 },
@@ -65,7 +67,12 @@ export async function uploadThroughDialog(
     const item = items.nth(i);
     const name = (await item.locator('.name').innerText()).trim();
     const verdict = (await item.getAttribute('data-state')) as UploadVerdict;
-    const reason = (await item.locator(tid('upload-reason')).innerText().catch(() => '')).trim();
+    const reason = (
+      await item
+        .locator(tid('upload-reason'))
+        .innerText()
+        .catch(() => '')
+    ).trim();
     result[name] = { verdict, reason };
   }
   return result;
@@ -81,7 +88,11 @@ export async function settle(page: Page): Promise<void> {
 
 export async function closeDialog(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.locator('.el-overlay-dialog').first().waitFor({ state: 'hidden' }).catch(() => undefined);
+  await page
+    .locator('.el-overlay-dialog')
+    .first()
+    .waitFor({ state: 'hidden' })
+    .catch(() => undefined);
 }
 
 /** Waits until every named document's row shows the `ready` status (fed by the events stream). */
@@ -90,9 +101,13 @@ export async function waitForReady(page: Page, names: string[], timeoutMs = 180_
     (wanted) => {
       const { document } = globalThis as unknown as PageGlobals;
       const rows = Array.from(document.querySelectorAll('[data-doc-name]'));
-      const failed = rows.find((r) => r.getAttribute('data-status') === 'failed' && wanted.includes(r.getAttribute('data-doc-name')!));
+      const failed = rows.find(
+        (r) => r.getAttribute('data-status') === 'failed' && wanted.includes(r.getAttribute('data-doc-name')!),
+      );
       if (failed) throw new Error(`${failed.getAttribute('data-doc-name')} failed: ${failed.textContent}`);
-      return wanted.every((n) => rows.some((r) => r.getAttribute('data-doc-name') === n && r.getAttribute('data-status') === 'ready'));
+      return wanted.every((n) =>
+        rows.some((r) => r.getAttribute('data-doc-name') === n && r.getAttribute('data-status') === 'ready'),
+      );
     },
     names,
     { timeout: timeoutMs, polling: 250 },
@@ -114,7 +129,12 @@ export async function watchProgress(page: Page): Promise<() => Promise<number[]>
   return () => page.evaluate(() => (globalThis as unknown as PageGlobals).__zk?.progress ?? []);
 }
 
-export async function runHitTest(page: Page, kbId: string, baseUrl: string, query: string): Promise<{ count: number; marks: string[] }> {
+export async function runHitTest(
+  page: Page,
+  kbId: string,
+  baseUrl: string,
+  query: string,
+): Promise<{ count: number; marks: string[] }> {
   await page.goto(`${baseUrl}/knowledge-bases/${kbId}/hit-test`);
   await page.locator(field('hit-query')).fill(query);
   await page.locator(tid('hit-run')).click();
@@ -176,7 +196,10 @@ export async function openFirstCitation(page: Page): Promise<{ doc: string; page
 }
 
 export async function switchLanguage(page: Page, lang: 'zh-CN' | 'en'): Promise<void> {
-  await page.locator(`header ${tid('lang-switch')}, .auth-lang ${tid('lang-switch')}`).first().click();
+  await page
+    .locator(`header ${tid('lang-switch')}, .auth-lang ${tid('lang-switch')}`)
+    .first()
+    .click();
   await page.locator(`.el-dropdown-menu__item[data-lang="${lang}"]`).click();
   await page.waitForFunction((l) => (globalThis as unknown as PageGlobals).document.documentElement.lang === l, lang);
 }

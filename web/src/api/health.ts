@@ -14,7 +14,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
  */
 export function summarizeHealth(body: unknown, httpOk: boolean): HealthSummary {
   const b = isObj(body) ? body : {};
-  const details = (isObj(b.details) ? b.details : { ...(isObj(b.info) ? b.info : {}), ...(isObj(b.error) ? b.error : {}) }) as Obj;
+  const details = (
+    isObj(b.details) ? b.details : { ...(isObj(b.info) ? b.info : {}), ...(isObj(b.error) ? b.error : {}) }
+  ) as Obj;
   const components: Record<string, HealthComponent> = {};
   for (const [k, v] of Object.entries(details)) if (isObj(v)) components[k] = v as HealthComponent;
 

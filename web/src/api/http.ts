@@ -79,7 +79,12 @@ async function readBody(res: Response): Promise<unknown> {
 /** Turns a non-2xx response (or a network failure) into an ApiError and runs the auth handlers. */
 export async function toApiError(res: Response, opts: { skipAuthRedirect?: boolean } = {}): Promise<ApiError> {
   const body = await readBody(res);
-  const err = new ApiError(res.status, codeOf(body, res.status), messageOf(body, `${res.status} ${res.statusText}`), body);
+  const err = new ApiError(
+    res.status,
+    codeOf(body, res.status),
+    messageOf(body, `${res.status} ${res.statusText}`),
+    body,
+  );
   raise(err, opts);
   return err;
 }

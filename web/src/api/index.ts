@@ -44,7 +44,10 @@ export const authApi = {
   },
   /** Every earlier token stops working: the response is a fresh session (same shape as login). */
   changePassword: (currentPassword: string, newPassword: string) =>
-    request<LoginResponse | undefined>('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } }),
+    request<LoginResponse | undefined>('/api/auth/password', {
+      method: 'POST',
+      body: { currentPassword, newPassword },
+    }),
 };
 
 /** First-run setup (assumed contract): GET → {required}; POST {email, password} → same body as login. */
@@ -64,7 +67,8 @@ export const setupApi = {
 
 export const usersApi = {
   list: async () => toPage<User>(await request('/api/users'), 'users').items,
-  create: (body: { email: string; password: string; role: Role }) => request<User>('/api/users', { method: 'POST', body }),
+  create: (body: { email: string; password: string; role: Role }) =>
+    request<User>('/api/users', { method: 'POST', body }),
   update: (id: string, body: { role?: Role; password?: string; email?: string }) =>
     request<User>(`/api/users/${enc(id)}`, { method: 'PATCH', body }),
   remove: (id: string) => request<void>(`/api/users/${enc(id)}`, { method: 'DELETE' }),
@@ -137,8 +141,7 @@ export const chatApi = {
             conversationId: d.conversationId as string | undefined,
             messageId: d.messageId as string | undefined,
           });
-        }
-        else if (event === 'delta') handlers.onDelta(typeof d.content === 'string' ? d.content : '');
+        } else if (event === 'delta') handlers.onDelta(typeof d.content === 'string' ? d.content : '');
         else if (event === 'done') handlers.onDone(d as unknown as AskDone);
         else if (event === 'error')
           handlers.onError({ code: String(d.code ?? 'ERROR'), message: String(d.message ?? 'Error') });
@@ -148,7 +151,8 @@ export const chatApi = {
   },
   /** The caller's conversations in a knowledge base, newest first. */
   listConversations: async (kbId: string) =>
-    toPage<ConversationSummary>(await request(`/api/knowledge-bases/${enc(kbId)}/conversations`), 'conversations').items,
+    toPage<ConversationSummary>(await request(`/api/knowledge-bases/${enc(kbId)}/conversations`), 'conversations')
+      .items,
   deleteConversation: (id: string) => request<void>(`/api/conversations/${enc(id)}`, { method: 'DELETE' }),
   getConversation: (id: string) => request<Obj>(`/api/conversations/${enc(id)}`),
   trace: (conversationId: string, messageId: string) =>
@@ -172,7 +176,9 @@ function toModel(m: Obj): OllamaModel {
 export const modelsApi = {
   /** GET /api/models → {models:[…]} as Ollama's /api/tags lists them (camelCase variants accepted). */
   list: async (): Promise<OllamaModel[]> =>
-    toPage<Obj>(await request('/api/models'), 'models').items.map(toModel).filter((m) => m.name),
+    toPage<Obj>(await request('/api/models'), 'models')
+      .items.map(toModel)
+      .filter((m) => m.name),
   /** POST /api/models/pull {name} → SSE (`progress`/`done`/`error` events) or Ollama's NDJSON relayed. */
   pull(name: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
     let failure: ApiError | undefined;

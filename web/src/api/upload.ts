@@ -41,7 +41,8 @@ export function uploadFiles(
       }
       const b = body as { message?: string | string[]; error?: string } | string | undefined;
       let message = `${xhr.status} ${xhr.statusText}`;
-      if (b && typeof b === 'object' && b.message) message = Array.isArray(b.message) ? b.message.join('; ') : b.message;
+      if (b && typeof b === 'object' && b.message)
+        message = Array.isArray(b.message) ? b.message.join('; ') : b.message;
       else if (typeof b === 'string' && b.trim()) message = b.trim().slice(0, 300);
       const code = b && typeof b === 'object' && typeof b.error === 'string' ? b.error : `HTTP_${xhr.status}`;
       const err = new ApiError(xhr.status, code, message, body);

@@ -58,7 +58,11 @@ export default {
     password: 'Password',
     submit: 'Sign in',
     emailInvalid: 'Enter an email address',
-    features: ['Drop in PDFs, Word and Markdown', 'Hybrid search that understands Chinese', 'Answers with clickable sources'],
+    features: [
+      'Drop in PDFs, Word and Markdown',
+      'Hybrid search that understands Chinese',
+      'Answers with clickable sources',
+    ],
   },
   setup: {
     title: 'Welcome — create the administrator',
@@ -92,7 +96,8 @@ export default {
     tokens: 'tokens',
     namePlaceholder: 'e.g. Product manuals',
     descPlaceholder: 'What is in it, who uses it',
-    deleteConfirm: 'Delete knowledge base “{name}” with all its documents, chunks and conversations? This cannot be undone.',
+    deleteConfirm:
+      'Delete knowledge base “{name}” with all its documents, chunks and conversations? This cannot be undone.',
     created: 'Knowledge base created',
     slug: 'Model id for /v1',
     tabs: { documents: 'Documents', hitTest: 'Hit test', settings: 'Settings' },
@@ -302,7 +307,8 @@ export default {
     down: 'down',
     apiDocs: 'API documentation (OpenAPI)',
     about: 'About',
-    aboutText: 'zhiku answers questions from your documents with a local Ollama model. Everything stays on this server.',
+    aboutText:
+      'zhiku answers questions from your documents with a local Ollama model. Everything stays on this server.',
   },
   errors: { notFound: 'Page not found', home: 'Back to knowledge bases' },
 };

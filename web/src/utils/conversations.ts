@@ -9,13 +9,16 @@ const MAX_LOCAL = 200;
  * or `{messages:[{id, question, answer, citations}]}` (one row per question/answer).
  */
 export function toTurns(body: Obj): ChatTurn[] {
-  const messages = (Array.isArray(body.messages) ? body.messages : Array.isArray(body.items) ? body.items : []) as Obj[];
+  const messages = (
+    Array.isArray(body.messages) ? body.messages : Array.isArray(body.items) ? body.items : []
+  ) as Obj[];
   const turns: ChatTurn[] = [];
   let pending: ChatTurn | null = null;
   for (const m of messages) {
     const citations = (Array.isArray(m.citations) ? m.citations : []) as Citation[];
     // Messages are `complete`, `failed` (error kept in `error`) or `aborted` (partial text kept).
-    const status = m.status === 'failed' || m.status === 'error' ? 'error' : m.status === 'aborted' ? 'stopped' : 'done';
+    const status =
+      m.status === 'failed' || m.status === 'error' ? 'error' : m.status === 'aborted' ? 'stopped' : 'done';
     const error = (m.error as { message?: string } | null | undefined)?.message;
     if (typeof m.question === 'string' || typeof m.answer === 'string') {
       turns.push({
@@ -65,7 +68,9 @@ export function localConversations(kbId: string): LocalConversation[] {
 
 export function rememberConversation(c: LocalConversation): void {
   try {
-    const all = (JSON.parse(localStorage.getItem(LOCAL_KEY) ?? '[]') as LocalConversation[]).filter((x) => x.id !== c.id);
+    const all = (JSON.parse(localStorage.getItem(LOCAL_KEY) ?? '[]') as LocalConversation[]).filter(
+      (x) => x.id !== c.id,
+    );
     all.unshift(c);
     localStorage.setItem(LOCAL_KEY, JSON.stringify(all.slice(0, MAX_LOCAL)));
   } catch {

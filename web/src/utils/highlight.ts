@@ -71,7 +71,7 @@ export function highlight(text: string, terms: string[]): Piece[] {
   );
   // Mark every character covered by some match (so 知识 + 识库 → 知识库 as one mark).
   const hit = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     re.lastIndex = i;
     const m = re.exec(text);
     if (!m) break;

@@ -1,0 +1,55 @@
+import { decodeText, markdownBlocks, plainTextBlocks } from './document-parser';
+import { headingLevel } from './heading-detector';
+
+describe('decodeText', () => {
+  it('reads UTF-8, UTF-16 with a BOM, and GB18030 (Chinese text saved on Windows)', () => {
+    expect(decodeText(Buffer.from('\ufeff知识库', 'utf8'))).toBe('知识库');
+    expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('知识库', 'utf16le')]))).toBe('知识库');
+    // "知识库" in GB18030/GBK.
+    expect(decodeText(Buffer.from([0xd6, 0xaa, 0xca, 0xb6, 0xbf, 0xe2]))).toBe('知识库');
+  });
+});
+
+describe('markdownBlocks', () => {
+  it('turns ATX and setext headings into headings and keeps fenced code whole', () => {
+    const blocks = markdownBlocks('Title\n=====\n\nIntro.\n\n## Code\n\n```r\nx <- 1\n\ny <- 2\n```\n\nAfter.');
+    expect(blocks).toEqual([
+      { kind: 'heading', text: 'Title', level: 1 },
+      { kind: 'paragraph', text: 'Intro.' },
+      { kind: 'heading', text: 'Code', level: 2 },
+      { kind: 'paragraph', text: '```r\nx <- 1\n\ny <- 2\n```' },
+      { kind: 'paragraph', text: 'After.' },
+    ]);
+  });
+});
+
+describe('plainTextBlocks', () => {
+  it('splits paragraphs on blank lines and recognises numbered headings', () => {
+    expect(plainTextBlocks('1 Introduction\n\nSome text\nwrapped.\r\n\r\n2.1 Details\n\nMore.')).toEqual([
+      { kind: 'heading', text: '1 Introduction', level: 1 },
+      { kind: 'paragraph', text: 'Some text\nwrapped.' },
+      { kind: 'heading', text: '2.1 Details', level: 2 },
+      { kind: 'paragraph', text: 'More.' },
+    ]);
+  });
+});
+
+describe('headingLevel', () => {
+  it.each([
+    ['2 Simple manipulations; numbers and vectors', 1],
+    ['5.4.1 Mixed vector and array arithmetic', 3],
+    ['1.4.1 tlmgr 本身无法成功升级', 3],
+    ['第四章 插图', 1],
+    ['第 6 节 实现细节', 2],
+    ['Appendix A A sample session', 1],
+  ])('%s → level %i', (line, level) => expect(headingLevel(line)).toBe(level));
+
+  it.each([
+    '4 of unlimited length.',
+    '18 C:/texlive/2022',
+    '7 Detected platform: Windows',
+    '2 Ubuntu 20.04 系统 14',
+    '1.1 The R environment . . . . . 2',
+    '4 There is NO warranty. Redistribution of this software is',
+  ])('%s is not a heading', (line) => expect(headingLevel(line)).toBe(0));
+});
