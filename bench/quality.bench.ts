@@ -48,7 +48,9 @@ const squash = (s: string): string => s.replace(/\s+/g, '');
 /** 1-based rank of the first passage of the right document that contains a needle; 0 when none does. */
 function rankOfAnswer(q: Question, results: Hit[]): number {
   const needles = q.needles.map(squash);
-  const index = results.findIndex((r) => r.documentName === q.doc && needles.some((n) => squash(r.content).includes(n)));
+  const index = results.findIndex(
+    (r) => r.documentName === q.doc && needles.some((n) => squash(r.content).includes(n)),
+  );
   return index + 1;
 }
 
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
   const { IngestionClient } = await import('../test/ingestion/support/ingestion-client');
   const { TEST_ADMIN } = await import('../test/support/auth-helpers');
   const env: Record<string, string> = { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password };
-  if (process.env.BENCH_REAL_OLLAMA === 'true' && process.env.OLLAMA_BASE_URL) env.OLLAMA_BASE_URL = process.env.OLLAMA_BASE_URL;
+  if (process.env.BENCH_REAL_OLLAMA === 'true' && process.env.OLLAMA_BASE_URL)
+    env.OLLAMA_BASE_URL = process.env.OLLAMA_BASE_URL;
   const app = await startTestApp({ role: 'all', env });
   try {
     const client = await IngestionClient.signIn(app);
@@ -91,7 +94,8 @@ async function main(): Promise<void> {
     );
     for (const doc of uploaded) {
       const done = await client.waitFor(doc.id, undefined, 600_000);
-      if (done.status !== 'ready') throw new Error(`${doc.filename} did not become ready: ${JSON.stringify(done.error)}`);
+      if (done.status !== 'ready')
+        throw new Error(`${doc.filename} did not become ready: ${JSON.stringify(done.error)}`);
       console.log(`  ${done.filename}: ${done.pageCount} pages, ${done.chunkCount} chunks`);
     }
     console.log(`  ingested in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -102,7 +106,9 @@ async function main(): Promise<void> {
     for (const q of questions) {
       ranks[q.id] = {};
       for (const mode of MODES) {
-        const res = await client.post(`/api/knowledge-bases/${kb.id}/search`).send({ query: q.question, mode, topK: K, minScore: -1 });
+        const res = await client
+          .post(`/api/knowledge-bases/${kb.id}/search`)
+          .send({ query: q.question, mode, topK: K, minScore: -1 });
         if (res.status !== 200) throw new Error(`search ${q.id} ${mode}: ${res.status} ${JSON.stringify(res.body)}`);
         ranks[q.id][mode] = rankOfAnswer(q, res.body.results);
       }
@@ -113,7 +119,11 @@ async function main(): Promise<void> {
       console.log(`  ${label.padEnd(22)}${values.map((v) => v.padStart(width)).join('')}`);
     console.log('\nRank of the first passage holding the answer (0 = not in the top 10):');
     row('question', [...MODES]);
-    for (const q of questions) row(`${q.id} (${q.kind.slice(0, 4)})`, MODES.map((m) => String(ranks[q.id][m])));
+    for (const q of questions)
+      row(
+        `${q.id} (${q.kind.slice(0, 4)})`,
+        MODES.map((m) => String(ranks[q.id][m])),
+      );
 
     console.log('\nhit@1 / hit@5 / MRR@10:');
     row('kind (questions)', [...MODES], 22);
@@ -130,7 +140,9 @@ async function main(): Promise<void> {
     const lexical = questions.filter((q) => q.kind === 'lexical');
     for (const mode of ['keyword', 'hybrid'] as const) {
       const hit5 = lexical.filter((q) => ranks[q.id][mode] > 0 && ranks[q.id][mode] <= 5).length / lexical.length;
-      console.log(`  target: ${mode} hit@5 on lexical questions ≥ 0.8 → ${hit5.toFixed(2)} ${hit5 >= 0.8 ? 'ok' : 'MISSED'}`);
+      console.log(
+        `  target: ${mode} hit@5 on lexical questions ≥ 0.8 → ${hit5.toFixed(2)} ${hit5 >= 0.8 ? 'ok' : 'MISSED'}`,
+      );
     }
   } finally {
     await app.close();

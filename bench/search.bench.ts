@@ -61,7 +61,10 @@ function normalize(v: Float32Array): number[] {
   return Array.from(v, (x) => x * inv);
 }
 
-const SYLLABLES = 'ba be bi bo bu ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu za ze zi zo zu'.split(' ');
+const SYLLABLES =
+  'ba be bi bo bu ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu za ze zi zo zu'.split(
+    ' ',
+  );
 const STOP_WORDS = 'the of and to in is it that for on with as by this are be from at or an can which when'.split(' ');
 
 class Corpus {
@@ -185,7 +188,13 @@ async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<strin
     const [doc] = await db.query(
       `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count)
        VALUES ($1, $2, 'application/pdf', 1, $3, $4, 'ready', 100, $5) RETURNING id`,
-      [kb.id, `manual-${first / CHUNKS_PER_DOCUMENT}.pdf`, randomBytes(32).toString('hex'), `${randomUUID()}.pdf`, CHUNKS_PER_DOCUMENT],
+      [
+        kb.id,
+        `manual-${first / CHUNKS_PER_DOCUMENT}.pdf`,
+        randomBytes(32).toString('hex'),
+        `${randomUUID()}.pdf`,
+        CHUNKS_PER_DOCUMENT,
+      ],
     );
     const batch = [];
     for (let i = first; i < Math.min(CHUNKS, first + CHUNKS_PER_DOCUMENT); i++) {
@@ -203,7 +212,9 @@ async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<strin
     await chunks.insertChunks(doc.id, kb.id, DIMS, batch);
     const done = Math.min(CHUNKS, first + CHUNKS_PER_DOCUMENT);
     if (done % (CHUNKS / 10) === 0) {
-      console.log(`  loaded ${done.toLocaleString()} chunks (${Math.round(done / ((Date.now() - started) / 1000))} chunks/s)`);
+      console.log(
+        `  loaded ${done.toLocaleString()} chunks (${Math.round(done / ((Date.now() - started) / 1000))} chunks/s)`,
+      );
     }
   }
   const indexStarted = Date.now();
@@ -238,7 +249,10 @@ async function main(): Promise<void> {
        FROM knowledge_bases kb WHERE kb.slug = $1`,
     [KB_SLUG],
   );
-  const [{ indexed }] = await db.query(`SELECT count(*)::int AS indexed FROM pg_indexes WHERE indexname IN ($1, $2)`, [HNSW_INDEX, GIN_INDEX]);
+  const [{ indexed }] = await db.query(`SELECT count(*)::int AS indexed FROM pg_indexes WHERE indexname IN ($1, $2)`, [
+    HNSW_INDEX,
+    GIN_INDEX,
+  ]);
   if (REBUILD || !kb || kb.chunks !== CHUNKS || indexed !== 2) {
     console.log('Building the synthetic knowledge base (once; --rebuild to redo):');
     kb = { id: await buildKnowledgeBase(db, corpus), chunks: CHUNKS };
@@ -248,10 +262,16 @@ async function main(): Promise<void> {
 
   const repo = new ChunkSearchRepository(db);
   const random = prng(99);
-  const queries = Array.from({ length: SEARCH_QUERIES + 50 }, () => corpus.query(Math.floor(random() * corpus.topics), random));
+  const queries = Array.from({ length: SEARCH_QUERIES + 50 }, () =>
+    corpus.query(Math.floor(random() * corpus.topics), random),
+  );
   // As RetrievalService does: the commonest terms rank but do not select candidates.
   const statistics = await repo.lexemeStatistics();
-  const searchQuery = async (q: { text: string; vector: number[] }, mode: 'hybrid' | 'vector' | 'keyword', candidates = 40) => {
+  const searchQuery = async (
+    q: { text: string; vector: number[] },
+    mode: 'hybrid' | 'vector' | 'keyword',
+    candidates = 40,
+  ) => {
     const keywordText = segmentForKeywords(q.text);
     const terms = keywordText.split(' ');
     return {
@@ -268,7 +288,9 @@ async function main(): Promise<void> {
   const plan = await repo.explain(await searchQuery(queries[0], 'hybrid'));
   const usesHnsw = /Index Scan using chunks_embedding_hnsw_1024_idx/.test(plan);
   const usesGin = /Bitmap Index Scan on chunks_search_vector_idx/.test(plan);
-  console.log(`\nPlan of a hybrid search: HNSW index ${usesHnsw ? 'used' : 'NOT used'}, GIN index ${usesGin ? 'used' : 'NOT used'}`);
+  console.log(
+    `\nPlan of a hybrid search: HNSW index ${usesHnsw ? 'used' : 'NOT used'}, GIN index ${usesGin ? 'used' : 'NOT used'}`,
+  );
 
   const latencies: Record<string, number[]> = { hybrid: [], vector: [], keyword: [] };
   for (const mode of ['hybrid', 'vector', 'keyword'] as const) {
@@ -302,7 +324,10 @@ async function main(): Promise<void> {
   const { startTestApp } = await import('../test/support/test-app');
   const { loginAsAdmin, TEST_ADMIN } = await import('../test/support/auth-helpers');
   const { openEventStream } = await import('../test/support/retrieval-fixtures');
-  const app = await startTestApp({ role: 'api', env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password } });
+  const app = await startTestApp({
+    role: 'api',
+    env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password },
+  });
   const { headers } = await loginAsAdmin(app);
   const askUrl = `${app.url}/api/knowledge-bases/${kb.id}/ask`;
   const askOnce = async (question: string): Promise<{ firstDeltaMs: number; ok: boolean }> => {
@@ -322,7 +347,10 @@ async function main(): Promise<void> {
     }
     return { firstDeltaMs, ok };
   };
-  const askQuestions = Array.from({ length: ASKS + 20 }, () => corpus.query(Math.floor(random() * corpus.topics), random).text);
+  const askQuestions = Array.from(
+    { length: ASKS + 20 },
+    () => corpus.query(Math.floor(random() * corpus.topics), random).text,
+  );
   const overhead: number[] = [];
   for (let i = 0; i < askQuestions.length; i++) {
     const { firstDeltaMs } = await askOnce(askQuestions[i]);
@@ -338,13 +366,23 @@ async function main(): Promise<void> {
   // ---- report
   const p95Target = MILLION ? 40 : 20;
   const hybridP95 = percentile(latencies.hybrid, 95);
-  console.log(`\nResults (${CHUNKS.toLocaleString()} chunks, ${corpus.topics.toLocaleString()} topics, ${SEARCH_QUERIES} queries per mode):`);
-  console.log(`  hybrid search    p50 ${fmt(percentile(latencies.hybrid, 50))}  p95 ${fmt(hybridP95)}   target p95 ≤ ${p95Target} ms: ${mark(hybridP95 <= p95Target)}`);
-  console.log(`  vector leg only  p50 ${fmt(percentile(latencies.vector, 50))}  p95 ${fmt(percentile(latencies.vector, 95))}`);
-  console.log(`  keyword leg only p50 ${fmt(percentile(latencies.keyword, 50))}  p95 ${fmt(percentile(latencies.keyword, 95))}`);
+  console.log(
+    `\nResults (${CHUNKS.toLocaleString()} chunks, ${corpus.topics.toLocaleString()} topics, ${SEARCH_QUERIES} queries per mode):`,
+  );
+  console.log(
+    `  hybrid search    p50 ${fmt(percentile(latencies.hybrid, 50))}  p95 ${fmt(hybridP95)}   target p95 ≤ ${p95Target} ms: ${mark(hybridP95 <= p95Target)}`,
+  );
+  console.log(
+    `  vector leg only  p50 ${fmt(percentile(latencies.vector, 50))}  p95 ${fmt(percentile(latencies.vector, 95))}`,
+  );
+  console.log(
+    `  keyword leg only p50 ${fmt(percentile(latencies.keyword, 50))}  p95 ${fmt(percentile(latencies.keyword, 95))}`,
+  );
   console.log(`  HNSW recall@10 vs exact search: ${recall.toFixed(3)}   target ≥ 0.95: ${mark(recall >= 0.95)}`);
   const overheadP95 = percentile(overhead, 95);
-  console.log(`  ask overhead (request → first delta, ${ASKS} asks) p50 ${fmt(percentile(overhead, 50))}  p95 ${fmt(overheadP95)}   target p95 ≤ 50 ms: ${mark(overheadP95 <= 50)}`);
+  console.log(
+    `  ask overhead (request → first delta, ${ASKS} asks) p50 ${fmt(percentile(overhead, 50))}  p95 ${fmt(overheadP95)}   target p95 ≤ 50 ms: ${mark(overheadP95 <= 50)}`,
+  );
   console.log(
     `  ${CONCURRENT_ASKS} concurrent streaming asks: ${burstErrors} errors, all done in ${fmt(burstMs)}, first delta p50 ${fmt(percentile(burstFirst, 50))} p95 ${fmt(percentile(burstFirst, 95))}   target 0 errors: ${mark(burstErrors === 0)}`,
   );

@@ -17,9 +17,28 @@ describe('resolveAnswerSettings', () => {
   });
 
   it('takes valid overrides and ignores nulls and wrong values', () => {
-    const settings = { chatModel: 'qwen3:8b', historyTurns: 0, rewriteFollowUps: false, numCtx: 4096, temperature: 0, noHitMode: 'model' as const };
+    const settings = {
+      chatModel: 'qwen3:8b',
+      historyTurns: 0,
+      rewriteFollowUps: false,
+      numCtx: 4096,
+      temperature: 0,
+      noHitMode: 'model' as const,
+    };
     expect(resolveAnswerSettings(settings, defaults)).toMatchObject(settings);
-    const broken = { chatModel: null, historyTurns: -1, numCtx: 'big', temperature: 9, prompt: '  ' } as unknown as Record<string, unknown>;
-    expect(resolveAnswerSettings(broken, defaults)).toMatchObject({ chatModel: 'qwen2.5:7b', historyTurns: 3, numCtx: 8192, temperature: 0.2, prompt: undefined });
+    const broken = {
+      chatModel: null,
+      historyTurns: -1,
+      numCtx: 'big',
+      temperature: 9,
+      prompt: '  ',
+    } as unknown as Record<string, unknown>;
+    expect(resolveAnswerSettings(broken, defaults)).toMatchObject({
+      chatModel: 'qwen2.5:7b',
+      historyTurns: 3,
+      numCtx: 8192,
+      temperature: 0.2,
+      prompt: undefined,
+    });
   });
 });

@@ -33,7 +33,11 @@ export async function sendAskResponse(res: Response, events: AsyncGenerator<AskE
   await writeEventStream(res, events, (event) => {
     switch (event.type) {
       case 'sources':
-        return sse('sources', { citations: event.citations, conversationId: event.conversationId, messageId: event.messageId });
+        return sse('sources', {
+          citations: event.citations,
+          conversationId: event.conversationId,
+          messageId: event.messageId,
+        });
       case 'delta':
         return sse('delta', { content: event.content });
       case 'done': {

@@ -71,23 +71,30 @@ export class ChatService {
   }
 
   /** Starts an answer; resolves once the model's first token is in (or with the not-found text). */
-  async ask(kb: KnowledgeBase, input: AskInput, principal: Principal | undefined, signal: AbortSignal): Promise<AsyncGenerator<AskEvent>> {
+  async ask(
+    kb: KnowledgeBase,
+    input: AskInput,
+    principal: Principal | undefined,
+    signal: AbortSignal,
+  ): Promise<AsyncGenerator<AskEvent>> {
     const started = performance.now();
     const settings = resolveAnswerSettings(kb.settings, this.config);
     const conversation = input.conversationId
       ? await this.conversations.getVisible(input.conversationId, principal, kb.id)
       : undefined;
-    const history =
-      input.history?.slice(-settings.historyTurns * 2) ??
-      (conversation ? await this.conversations.history(conversation.id, settings.historyTurns) : []);
+    const turns = settings.historyTurns;
+    const history = !turns
+      ? []
+      : (input.history?.slice(-turns * 2) ??
+        (conversation ? await this.conversations.history(conversation.id, turns) : []));
     const language = detectLanguage(input.question);
 
-    const rewrite = settings.rewriteFollowUps && history.length && settings.historyTurns > 0
-      ? await this.rewriteFollowUp(settings.chatModel, history, input.question, language, signal)
-      : null;
+    const rewrite =
+      settings.rewriteFollowUps && history.length
+        ? await this.rewriteFollowUp(settings, history, input.question, language, signal)
+        : null;
     const searchQuery = rewrite?.query ?? input.question;
     const outcome = await this.retrieval.search(kb, searchQuery, { mode: input.mode, topK: input.topK, signal });
-    const retrievalMs = ms(started);
 
     const state: AskState = {
       kb,
@@ -112,7 +119,7 @@ export class ChatService {
         options: {},
         usage: { promptTokens: null, completionTokens: null },
         timings: {
-          retrievalMs,
+          retrievalMs: ms(started),
           rewriteMs: rewrite?.ms ?? 0,
           embedMs: outcome.timings.embedMs,
           searchMs: outcome.timings.searchMs,
@@ -123,55 +130,99 @@ export class ChatService {
         doneReason: null,
       },
     };
-
     if (!outcome.results.length && settings.noHitMode === 'text') return this.answerNotFound(state);
 
-    const { contextLength } = await this.ollama.showModel(settings.chatModel);
-    const numCtx = Math.min(settings.numCtx, contextLength ?? Infinity);
+    const prompt = await this.composePrompt(state, outcome.results, history);
+    if (!prompt) return this.answerNotFound(state);
+    const deltas = this.ollama.chatStream({
+      model: settings.chatModel,
+      messages: prompt.messages,
+      options: prompt.options,
+      signal,
+    });
+    // Wait for the first piece: a refused connection or a missing model is still an HTTP error here.
+    const first = await deltas.next();
+    return this.streamAnswer(state, prompt.citations, deltas, first, signal);
+  }
+
+  /**
+   * Fits the best passages into the context window and writes the messages; null when passages were
+   * found but not even the best one fits (then the not-found text is the honest answer).
+   */
+  private async composePrompt(state: AskState, hits: SearchHit[], history: ChatMessage[]) {
+    const { settings, language, input } = state;
+    const { numCtx, contextLength } = await this.contextWindow(settings);
     const answerReserve = Math.min(input.maxTokens ?? defaultAnswerReserve(numCtx), Math.floor(numCtx / 2));
-    const withSources = outcome.results.length > 0;
+    const withSources = hits.length > 0;
     const promptBase = {
       language,
-      knowledgeBaseName: kb.name,
+      knowledgeBaseName: state.kb.name,
       customPrompt: settings.prompt,
       withSources,
       question: input.question,
     };
-    const candidates = outcome.results.map((hit, i) => toPromptSource(hit, i + 1));
+    const candidates = hits.map((hit, i) => toPromptSource(hit, i + 1));
     const candidateTokens = candidates.map((s) => sourceTokens(s, language));
-    const historyTokens = history.map((m) => estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS);
     const fixedTokens = fixedPromptTokens(promptBase);
-    const plan = planContextBudget({ numCtx, fixedTokens, answerReserve, historyTokens, sourceTokens: candidateTokens });
-    const sources = candidates.slice(0, plan.keptSources);
-    const keptHistory = history.slice(plan.droppedHistory);
-    state.trace.budget = budgetTrace(numCtx, contextLength, fixedTokens, input.question, answerReserve, plan, outcome.results, candidateTokens);
-    if (withSources && !sources.length && settings.noHitMode === 'text') return this.answerNotFound(state);
+    const plan = planContextBudget({
+      numCtx,
+      fixedTokens,
+      answerReserve,
+      historyTokens: history.map((m) => estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS),
+      sourceTokens: candidateTokens,
+    });
+    state.trace.budget = budgetTrace(
+      numCtx,
+      contextLength,
+      fixedTokens,
+      input.question,
+      answerReserve,
+      plan,
+      hits,
+      candidateTokens,
+    );
+    if (withSources && !plan.keptSources && settings.noHitMode === 'text') return null;
     if (!withSources) state.trace.noHit = 'model';
 
-    const citations = outcome.results.slice(0, sources.length).map((hit, i) => toCitation(hit, i + 1));
     const options: ChatOptions = { num_ctx: numCtx, temperature: input.temperature ?? settings.temperature };
     if (input.topP !== undefined) options.top_p = input.topP;
     if (input.maxTokens !== undefined) options.num_predict = input.maxTokens;
     state.trace.model = settings.chatModel;
     state.trace.options = { ...options };
-
-    const messages: ChatMessage[] = buildAnswerMessages({ ...promptBase, sources, history: keptHistory });
-    const deltas = this.ollama.chatStream({ model: settings.chatModel, messages, options, signal });
-    // Wait for the first piece: a refused connection or a missing model is still an HTTP error here.
-    const first = await deltas.next();
-    return this.streamAnswer(state, citations, deltas, first, signal);
+    return {
+      messages: buildAnswerMessages({
+        ...promptBase,
+        sources: candidates.slice(0, plan.keptSources),
+        history: history.slice(plan.droppedHistory),
+      }),
+      citations: hits.slice(0, plan.keptSources).map((hit, i) => toCitation(hit, i + 1)),
+      options,
+    };
   }
 
-  private async rewriteFollowUp(model: string, history: ChatMessage[], question: string, language: AnswerLanguage, signal: AbortSignal) {
+  /** num_ctx for every /api/chat: the knowledge base's (or CHAT_NUM_CTX), never above the model's context. */
+  private async contextWindow(settings: AnswerSettings): Promise<{ numCtx: number; contextLength: number | null }> {
+    const { contextLength } = await this.ollama.showModel(settings.chatModel);
+    return { numCtx: Math.min(settings.numCtx, contextLength ?? Infinity), contextLength: contextLength ?? null };
+  }
+
+  private async rewriteFollowUp(
+    settings: AnswerSettings,
+    history: ChatMessage[],
+    question: string,
+    language: AnswerLanguage,
+    signal: AbortSignal,
+  ) {
     const started = performance.now();
+    const { numCtx } = await this.contextWindow(settings);
     const result = await this.ollama.chat({
-      model,
+      model: settings.chatModel,
       messages: buildRewriteMessages(history, question, language),
-      options: { temperature: 0, num_predict: REWRITE_MAX_TOKENS },
+      options: { num_ctx: numCtx, temperature: 0, num_predict: REWRITE_MAX_TOKENS },
       signal,
     });
     const query = cleanRewrite(result.content, REWRITE_MAX_CHARS) ?? question;
-    return { query, ms: ms(started), model };
+    return { query, ms: ms(started), model: settings.chatModel };
   }
 
   /** Nothing passed minScore: the knowledge base's not-found text, without calling the model. */
@@ -200,7 +251,12 @@ export class ChatService {
     const fail = async (status: 'failed' | 'aborted', error: { code: string; message: string }) => {
       stored = true;
       const usage = { promptTokens: null, completionTokens: null };
-      await this.save(state, this.result(state, answer, citedSources(answer, citations), usage, firstTokenAt, status), status, error);
+      await this.save(
+        state,
+        this.result(state, answer, citedSources(answer, citations), usage, firstTokenAt, status),
+        status,
+        error,
+      );
     };
     try {
       yield { type: 'sources', citations, conversationId: state.conversationId, messageId: state.messageId };
@@ -255,7 +311,15 @@ export class ChatService {
     };
     Object.assign(state.trace.timings, timings);
     state.trace.usage = usage;
-    return { answer, citations, conversationId: state.conversationId, messageId: state.messageId, usage, timings, finishReason };
+    return {
+      answer,
+      citations,
+      conversationId: state.conversationId,
+      messageId: state.messageId,
+      usage,
+      timings,
+      finishReason,
+    };
   }
 
   private async save(
@@ -285,12 +349,19 @@ export class ChatService {
 }
 
 function toPromptSource(hit: SearchHit, index: number): PromptSource {
-  return { index, documentName: hit.documentName, title: hit.title, pageFrom: hit.pageFrom, pageTo: hit.pageTo, content: hit.content };
+  return {
+    index,
+    documentName: hit.documentName,
+    title: hit.title,
+    pageFrom: hit.pageFrom,
+    pageTo: hit.pageTo,
+    content: hit.content,
+  };
 }
 
 function budgetTrace(
   numCtx: number,
-  contextLength: number | undefined,
+  contextLength: number | null,
   fixedTokens: number,
   question: string,
   answerReserve: number,
@@ -301,7 +372,7 @@ function budgetTrace(
   const questionTokens = estimateTokens(question);
   return {
     numCtx,
-    modelContextLength: contextLength ?? null,
+    modelContextLength: contextLength,
     systemTokens: fixedTokens - questionTokens,
     historyTokens: plan.historyTokens,
     questionTokens,

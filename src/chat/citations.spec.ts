@@ -18,7 +18,15 @@ describe('citedSources', () => {
   });
 
   it('reads the ways models write citations', () => {
-    for (const answer of ['x [1, 2]', 'x [1][2]', 'x 【1】【2】', 'x [^1] [^2]', 'x [source 1], [Source 2]', 'x [资料1][来源 2]', 'x [1，2]']) {
+    for (const answer of [
+      'x [1, 2]',
+      'x [1][2]',
+      'x 【1】【2】',
+      'x [^1] [^2]',
+      'x [source 1], [Source 2]',
+      'x [资料1][来源 2]',
+      'x [1，2]',
+    ]) {
       expect({ answer, cited: citedSources(answer, given).map((c) => c.index) }).toEqual({ answer, cited: [1, 2] });
     }
   });
@@ -32,7 +40,20 @@ describe('citedSources', () => {
 describe('toCitation', () => {
   it('keeps a short snippet of the passage', () => {
     const citation = toCitation(
-      { chunkId: 'c', documentId: 'd', documentName: 'a.pdf', title: 't', content: 'word '.repeat(100), pageFrom: 1, pageTo: 2, score: 1, vectorScore: 1, keywordScore: 0, vectorRank: 1, keywordRank: null },
+      {
+        chunkId: 'c',
+        documentId: 'd',
+        documentName: 'a.pdf',
+        title: 't',
+        content: 'word '.repeat(100),
+        pageFrom: 1,
+        pageTo: 2,
+        score: 1,
+        vectorScore: 1,
+        keywordScore: 0,
+        vectorRank: 1,
+        keywordRank: null,
+      },
       4,
     );
     expect(citation).toMatchObject({ index: 4, chunkId: 'c', pageFrom: 1, pageTo: 2 });

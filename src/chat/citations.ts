@@ -4,7 +4,8 @@ import type { Citation } from './chat.types';
 const SNIPPET_CHARS = 200;
 
 /** `[1]`, `[1, 2]`, `[1][3]`, `[^2]`, `[source 1]`, `【1】`, `[资料1]`: the ways models write a citation. */
-const CITATION_MARK = /[[【]\s*(?:\^|source\s*|sources\s*|来源\s*|资料\s*)?(\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*)\s*[\]】]/gi;
+const CITATION_MARK =
+  /[[【]\s*(?:\^|source\s*|sources\s*|来源\s*|资料\s*)?(\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*)\s*[\]】]/gi;
 
 /** The citation for a hit given to the model as `[index]`. */
 export function toCitation(hit: SearchHit, index: number): Citation {

@@ -2,12 +2,24 @@ import { defaultAnswerReserve, planContextBudget } from './context-budget';
 
 describe('planContextBudget', () => {
   it('keeps the best sources that fit, dropping lower-ranked whole chunks', () => {
-    const plan = planContextBudget({ numCtx: 1000, fixedTokens: 100, answerReserve: 200, historyTokens: [], sourceTokens: [300, 300, 300] });
+    const plan = planContextBudget({
+      numCtx: 1000,
+      fixedTokens: 100,
+      answerReserve: 200,
+      historyTokens: [],
+      sourceTokens: [300, 300, 300],
+    });
     expect(plan).toMatchObject({ keptSources: 2, sourceBudget: 700, sourceTokens: 600, droppedHistory: 0 });
   });
 
   it('never skips a big chunk to squeeze in a smaller, lower-ranked one', () => {
-    const plan = planContextBudget({ numCtx: 1000, fixedTokens: 100, answerReserve: 200, historyTokens: [], sourceTokens: [300, 500, 10] });
+    const plan = planContextBudget({
+      numCtx: 1000,
+      fixedTokens: 100,
+      answerReserve: 200,
+      historyTokens: [],
+      sourceTokens: [300, 500, 10],
+    });
     expect(plan.keptSources).toBe(1);
   });
 
@@ -24,7 +36,13 @@ describe('planContextBudget', () => {
   });
 
   it('keeps nothing when the question alone fills the window', () => {
-    const plan = planContextBudget({ numCtx: 512, fixedTokens: 600, answerReserve: 128, historyTokens: [50, 50], sourceTokens: [10] });
+    const plan = planContextBudget({
+      numCtx: 512,
+      fixedTokens: 600,
+      answerReserve: 128,
+      historyTokens: [50, 50],
+      sourceTokens: [10],
+    });
     expect(plan).toMatchObject({ keptSources: 0, droppedHistory: 2 });
   });
 

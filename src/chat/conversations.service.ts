@@ -59,7 +59,10 @@ export class ConversationsService {
     const visible =
       conversation &&
       (!knowledgeBaseId || conversation.knowledgeBaseId === knowledgeBaseId) &&
-      (!principal || principal.role === 'admin' || conversation.userId === null || conversation.userId === principal.userId);
+      (!principal ||
+        principal.role === 'admin' ||
+        conversation.userId === null ||
+        conversation.userId === principal.userId);
     if (!visible) throw new NotFoundError('Conversation', id);
     return conversation;
   }

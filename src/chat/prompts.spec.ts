@@ -9,7 +9,14 @@ describe('prompts', () => {
   });
 
   it('numbers sources with document, pages and heading, one passage each', () => {
-    const source = { index: 2, documentName: 'R-intro.pdf', title: 'Output', pageFrom: 12, pageTo: 13, content: 'a\n\n\nb' };
+    const source = {
+      index: 2,
+      documentName: 'R-intro.pdf',
+      title: 'Output',
+      pageFrom: 12,
+      pageTo: 13,
+      content: 'a\n\n\nb',
+    };
     expect(formatSource(source, 'en')).toBe('[2] R-intro.pdf, pages 12-13 — Output\na\nb');
     expect(formatSource({ ...source, pageTo: 12, title: '' }, 'zh')).toBe('[2] 《R-intro.pdf》 第 12 页\na\nb');
   });
@@ -31,7 +38,9 @@ describe('prompts', () => {
   });
 
   it('cleans a rewritten query and rejects an unusable one', () => {
-    expect(cleanRewrite('  "How do I restore output to the console?"\nextra', 500)).toBe('How do I restore output to the console?');
+    expect(cleanRewrite('  "How do I restore output to the console?"\nextra', 500)).toBe(
+      'How do I restore output to the console?',
+    );
     expect(cleanRewrite('Standalone query: sink() restore', 500)).toBe('sink() restore');
     expect(cleanRewrite('<think>hmm</think>\n「如何恢复输出？」', 500)).toBe('如何恢复输出？');
     expect(cleanRewrite('   ', 500)).toBeUndefined();

@@ -54,8 +54,28 @@ const REWRITE_SYSTEM_PROMPTS: Record<AnswerLanguage, string> = {
 };
 
 const LABELS = {
-  en: { sources: 'Sources:', question: 'Question:', none: '(no matching passages)', page: 'page', pages: 'pages', user: 'User', assistant: 'Assistant', conversation: 'Conversation:', followUp: 'Follow-up question:' },
-  zh: { sources: '资料：', question: '问题：', none: '（没有匹配的资料）', page: '第', pages: '第', user: '用户', assistant: '助手', conversation: '对话：', followUp: '后续问题：' },
+  en: {
+    sources: 'Sources:',
+    question: 'Question:',
+    none: '(no matching passages)',
+    page: 'page',
+    pages: 'pages',
+    user: 'User',
+    assistant: 'Assistant',
+    conversation: 'Conversation:',
+    followUp: 'Follow-up question:',
+  },
+  zh: {
+    sources: '资料：',
+    question: '问题：',
+    none: '（没有匹配的资料）',
+    page: '第',
+    pages: '第',
+    user: '用户',
+    assistant: '助手',
+    conversation: '对话：',
+    followUp: '后续问题：',
+  },
 } as const;
 
 /** Chinese when the question is mostly written in CJK characters (one ≈ a word), else English. */
@@ -83,8 +103,14 @@ export function formatSource(source: PromptSource, language: AnswerLanguage): st
   const l = LABELS[language];
   let where = '';
   if (source.pageFrom !== null) {
-    const range = source.pageTo !== null && source.pageTo !== source.pageFrom ? `${source.pageFrom}-${source.pageTo}` : `${source.pageFrom}`;
-    where = language === 'zh' ? ` ${l.page} ${range} 页` : `, ${source.pageTo !== source.pageFrom ? l.pages : l.page} ${range}`;
+    const range =
+      source.pageTo !== null && source.pageTo !== source.pageFrom
+        ? `${source.pageFrom}-${source.pageTo}`
+        : `${source.pageFrom}`;
+    where =
+      language === 'zh'
+        ? ` ${l.page} ${range} 页`
+        : `, ${source.pageTo !== source.pageFrom ? l.pages : l.page} ${range}`;
   }
   const name = language === 'zh' ? `《${source.documentName}》` : source.documentName;
   const heading = source.title ? ` — ${source.title}` : '';
@@ -135,12 +161,19 @@ export function fixedPromptTokens(input: Omit<AnswerPromptInput, 'sources' | 'hi
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
 /** The request that turns a follow-up into a query that makes sense without the conversation. */
-export function buildRewriteMessages(history: ChatMessage[], question: string, language: AnswerLanguage): ChatMessage[] {
+export function buildRewriteMessages(
+  history: ChatMessage[],
+  question: string,
+  language: AnswerLanguage,
+): ChatMessage[] {
   const l = LABELS[language];
   const lines = history.map((m) => `${m.role === 'user' ? l.user : l.assistant}: ${shorten(m.content, 400)}`);
   return [
     { role: 'system', content: REWRITE_SYSTEM_PROMPTS[language] },
-    { role: 'user', content: `${l.conversation}\n${lines.join('\n')}\n\n${l.followUp}${language === 'en' ? ' ' : ''}${question.trim()}` },
+    {
+      role: 'user',
+      content: `${l.conversation}\n${lines.join('\n')}\n\n${l.followUp}${language === 'en' ? ' ' : ''}${question.trim()}`,
+    },
   ];
 }
 

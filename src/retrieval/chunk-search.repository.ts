@@ -10,6 +10,8 @@ import { RRF_K, SearchMode } from './retrieval.types';
 const MAX_INDEXED_DIMENSION = 4000;
 const LEXEME_STATISTICS_TTL_MS = 5 * 60_000;
 const MAX_REMEMBERED_TERMS = 100_000;
+/** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
+export const MAX_RANKED_MATCHES = 5000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ChunkSearchQuery {
@@ -136,13 +138,16 @@ export class ChunkSearchRepository {
   }
 
   /**
-   * EXPLAIN of the search statement. On a tiny table a scan of the knowledge base's rows plus a sort is
-   * cheaper than any index walk, so tests pass `asOnLargeTable` (no sequential scans, no sorts where an
-   * index can give the order) to show that the indexes match the statement: expression, predicate, operator.
+   * EXPLAIN of the search statement, optionally under planner settings (`{ enable_seqscan: 'off' }`): on a
+   * tiny table reading every row beats any index, so tests switch plans off to show that the indexes match
+   * the statement (expression, predicate, operator).
    */
-  async explain(query: ChunkSearchQuery, { asOnLargeTable = false } = {}): Promise<string> {
-    let sql = buildSearchSql(query).replace(/WITH /, 'EXPLAIN WITH ');
-    if (asOnLargeTable) sql = `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off;\n${sql}`;
+  async explain(query: ChunkSearchQuery, plannerSettings: Record<string, 'on' | 'off'> = {}): Promise<string> {
+    const settings = Object.entries(plannerSettings).map(([name, value]) => {
+      if (!/^enable_[a-z]+$/.test(name)) throw new Error(`not a planner setting: ${name}`);
+      return `SET LOCAL ${name} = ${value === 'on' ? 'on' : 'off'};\n`;
+    });
+    const sql = settings.join('') + buildSearchSql(query).replace(/WITH /, 'EXPLAIN WITH ');
     const result = (await this.pool().query(sql)) as unknown as QueryResult<{ 'QUERY PLAN': string }>[];
     return result[result.length - 1].rows.map((r) => r['QUERY PLAN']).join('\n');
   }
@@ -186,7 +191,8 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   let queryVector = 'NULL';
   if (useVector) {
     const embedding = q.embedding ?? [];
-    if (embedding.length !== dims) throw new Error(`query embedding has ${embedding.length} dimensions, expected ${dims}`);
+    if (embedding.length !== dims)
+      throw new Error(`query embedding has ${embedding.length} dimensions, expected ${dims}`);
     if (!embedding.every((x) => Number.isFinite(x))) throw new Error('query embedding has a non-finite value');
     // Written once; the legs read it as an InitPlan parameter, which the HNSW index scan accepts.
     queryVector = '(SELECT v FROM query_vector)';
@@ -201,7 +207,9 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
 
   const ctes: string[] = [];
   if (useVector) {
-    ctes.push(`query_vector AS MATERIALIZED (SELECT '[${(q.embedding as number[]).join(',')}]'::halfvec(${dims}) AS v)`);
+    ctes.push(
+      `query_vector AS MATERIALIZED (SELECT '[${(q.embedding as number[]).join(',')}]'::halfvec(${dims}) AS v)`,
+    );
     ctes.push(`vector_leg AS (
       SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank
       FROM (
@@ -214,12 +222,19 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
     )`);
   }
   if (useKeyword) {
+    // Ranking reads every match, so a query of only very common words ranks at most MAX_RANKED_MATCHES of
+    // them (in table order): such a query says little about which passage is meant, and the vector leg
+    // carries hybrid search there.
     ctes.push(`keyword_leg AS (
       SELECT id, rank_score, row_number() OVER (ORDER BY rank_score DESC, id) AS rank
       FROM (
-        SELECT c.id, ts_rank_cd(c.search_vector, ${tsquery}, 32) AS rank_score
-        FROM chunks c
-        WHERE c.search_vector @@ ${matchQuery} AND ${searchable}
+        SELECT id, ts_rank_cd(search_vector, ${tsquery}, 32) AS rank_score
+        FROM (
+          SELECT c.id, c.search_vector
+          FROM chunks c
+          WHERE c.search_vector @@ ${matchQuery} AND ${searchable}
+          LIMIT ${MAX_RANKED_MATCHES}
+        ) matches
         ORDER BY rank_score DESC
         LIMIT ${candidates}
       ) best

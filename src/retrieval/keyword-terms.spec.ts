@@ -22,19 +22,15 @@ describe('keywordCandidateClauses', () => {
   ]);
 
   it('keeps every term in a small knowledge base (stop words select nothing)', () => {
-    expect(keywordCandidateClauses(['the', 'preferred', 'binary', 'files', 'r'], lexemes, { shares, rows: 600 })).toEqual([
-      ['preferred'],
-      ['binary'],
-      ['files'],
-      ['r'],
-    ]);
+    expect(
+      keywordCandidateClauses(['the', 'preferred', 'binary', 'files', 'r'], lexemes, { shares, rows: 600 }),
+    ).toEqual([['preferred'], ['binary'], ['files'], ['r']]);
   });
 
   it('leaves out the commonest terms once the rarer ones bring enough candidates', () => {
-    expect(keywordCandidateClauses(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 })).toEqual([
-      ['preferred'],
-      ['binary'],
-    ]);
+    expect(
+      keywordCandidateClauses(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 }),
+    ).toEqual([['preferred'], ['binary']]);
     expect(keywordCandidateClauses(['使用', '命令'], lexemes, { shares, rows: 100_000 })).toEqual([['命令']]);
   });
 

@@ -45,7 +45,10 @@ export class RetrievalService {
   }
 
   /** POST /api/knowledge-bases/:id/search */
-  async searchKnowledgeBase(id: string, dto: SearchDto): Promise<{ results: SearchResultItem[]; timings: SearchOutcome['timings'] }> {
+  async searchKnowledgeBase(
+    id: string,
+    dto: SearchDto,
+  ): Promise<{ results: SearchResultItem[]; timings: SearchOutcome['timings'] }> {
     const kb = await this.getKnowledgeBase(id);
     const { results, timings } = await this.search(kb, dto.query, dto);
     return { results: results.map(({ vectorRank: _v, keywordRank: _k, ...hit }) => hit), timings };
@@ -81,7 +84,11 @@ export class RetrievalService {
     const candidateClauses =
       mode === 'vector' || !keywordTerms.length
         ? undefined
-        : keywordCandidateClauses(keywordTerms, await this.chunks.lexemesOf(keywordTerms), await this.chunks.lexemeStatistics());
+        : keywordCandidateClauses(
+            keywordTerms,
+            await this.chunks.lexemesOf(keywordTerms),
+            await this.chunks.lexemeStatistics(),
+          );
     const fused = await this.chunks.search({
       knowledgeBaseId: kb.id,
       mode,

@@ -46,15 +46,36 @@ describe('ask: grounded answers with citations (REST)', () => {
     headers = (await loginAsAdmin(t)).headers;
     kb = await createKnowledgeBase(t, headers, { name: 'R manual' });
     const manual = await seedDocument(t, kb.id, 'R-intro.pdf', [
-      { title: 'Output', content: 'The function sink("record.lis") will divert all subsequent output from the console to an external file.', page: 12 },
-      { title: 'Missing values', content: 'is.na(xx) is TRUE both for NA and NaN values. is.nan(xx) is only TRUE for NaNs.', page: 17 },
-      { title: 'Sequences', content: 'The function seq() generates regular sequences of numbers, for example seq(1, 10, by = 2).', page: 7 },
-      { title: 'Output', content: 'sink() on its own restores output to the console after it was diverted to a file.', page: 13 },
+      {
+        title: 'Output',
+        content:
+          'The function sink("record.lis") will divert all subsequent output from the console to an external file.',
+        page: 12,
+      },
+      {
+        title: 'Missing values',
+        content: 'is.na(xx) is TRUE both for NA and NaN values. is.nan(xx) is only TRUE for NaNs.',
+        page: 17,
+      },
+      {
+        title: 'Sequences',
+        content: 'The function seq() generates regular sequences of numbers, for example seq(1, 10, by = 2).',
+        page: 7,
+      },
+      {
+        title: 'Output',
+        content: 'sink() on its own restores output to the console after it was diverted to a file.',
+        page: 13,
+      },
     ]);
     [chunk.sink, chunk.nan, chunk.seq, chunk.restore] = manual.chunkIds;
     zhKb = await createKnowledgeBase(t, headers, { name: 'LaTeX 笔记' });
     const notes = await seedDocument(t, zhKb.id, 'latex-notes-zh-cn.pdf', [
-      { title: '中文排版', content: '使用 ctex 宏包可以方便地排版中文文档，它会自动设置中文字体和标点压缩。', page: 21 },
+      {
+        title: '中文排版',
+        content: '使用 ctex 宏包可以方便地排版中文文档，它会自动设置中文字体和标点压缩。',
+        page: 21,
+      },
       { title: '数学公式', content: '行内公式用美元符号包围，单独成行的公式使用 equation 环境并自动编号。', page: 40 },
     ]);
     chunk.ctex = notes.chunkIds[0];
@@ -71,7 +92,14 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(res.body).toEqual({
       answer: expect.stringMatching(/^According to the sources: ".*record\.lis.*" \[1\]\. See also \[2\]\.$/),
       citations: [
-        expect.objectContaining({ index: 1, chunkId: chunk.sink, documentName: 'R-intro.pdf', pageFrom: 12, pageTo: 12, snippet: expect.stringContaining('sink("record.lis")') }),
+        expect.objectContaining({
+          index: 1,
+          chunkId: chunk.sink,
+          documentName: 'R-intro.pdf',
+          pageFrom: 12,
+          pageTo: 12,
+          snippet: expect.stringContaining('sink("record.lis")'),
+        }),
         expect.objectContaining({ index: 2, documentName: 'R-intro.pdf' }),
       ],
       conversationId: expect.any(String),
@@ -92,10 +120,25 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(prompt).toMatch(/\n\nQuestion: How do I divert all subsequent output to a file\?$/);
 
     const stored = await request(t.url).get(`/api/conversations/${res.body.conversationId}`).set(headers).expect(200);
-    expect(stored.body).toMatchObject({ id: res.body.conversationId, knowledgeBaseId: kb.id, title: 'How do I divert all subsequent output to a file?' });
+    expect(stored.body).toMatchObject({
+      id: res.body.conversationId,
+      knowledgeBaseId: kb.id,
+      title: 'How do I divert all subsequent output to a file?',
+    });
     expect(stored.body.messages).toEqual([
-      expect.objectContaining({ role: 'user', content: 'How do I divert all subsequent output to a file?', status: 'complete' }),
-      expect.objectContaining({ id: res.body.messageId, role: 'assistant', content: res.body.answer, status: 'complete', citations: res.body.citations, usage: res.body.usage }),
+      expect.objectContaining({
+        role: 'user',
+        content: 'How do I divert all subsequent output to a file?',
+        status: 'complete',
+      }),
+      expect.objectContaining({
+        id: res.body.messageId,
+        role: 'assistant',
+        content: res.body.answer,
+        status: 'complete',
+        citations: res.body.citations,
+        usage: res.body.usage,
+      }),
     ]);
   });
 
@@ -115,7 +158,10 @@ describe('ask: grounded answers with citations (REST)', () => {
       expect(sources.citations[0]).toMatchObject({ index: 1, chunkId: chunk.nan, pageFrom: 17 });
       expect(sources.citations.length).toBeGreaterThanOrEqual(2);
       const done = events[events.length - 1].data;
-      const streamed = events.filter((e) => e.event === 'delta').map((e) => e.data.content).join('');
+      const streamed = events
+        .filter((e) => e.event === 'delta')
+        .map((e) => e.data.content)
+        .join('');
       expect(done.answer).toBe(streamed);
       // Only what the answer cites, though more sources were given.
       expect(done.citations.map((c: { index: number }) => c.index)).toEqual([1, 2]);
@@ -132,7 +178,11 @@ describe('ask: grounded answers with citations (REST)', () => {
   it('answers a Chinese question in Chinese, with Chinese sources and prompt', async () => {
     const res = await ask({ question: '怎样排版中文文档？' }, zhKb.id).expect(200);
     expect(res.body.answer).toMatch(/^根据资料：“.*ctex.*” \[1\]/);
-    expect(res.body.citations[0]).toMatchObject({ chunkId: chunk.ctex, documentName: 'latex-notes-zh-cn.pdf', pageFrom: 21 });
+    expect(res.body.citations[0]).toMatchObject({
+      chunkId: chunk.ctex,
+      documentName: 'latex-notes-zh-cn.pdf',
+      pageFrom: 21,
+    });
     const [chat] = chatRequests();
     expect(chat.messages[0].content).toContain('用提问所用的语言回答');
     expect(chat.messages[1].content).toMatch(/^资料：\n\n\[1\] 《latex-notes-zh-cn\.pdf》 第 21 页 — 中文排版\n/);
@@ -142,11 +192,15 @@ describe('ask: grounded answers with citations (REST)', () => {
   it('continues a conversation: the follow-up is rewritten for search and the history goes into the prompt', async () => {
     const first = await ask({ question: 'How do I divert all subsequent output to a file?' }).expect(200);
     t.fake.reset();
-    const second = await ask({ question: 'And how do I restore it to the console?', conversationId: first.body.conversationId }).expect(200);
+    const second = await ask({
+      question: 'And how do I restore it to the console?',
+      conversationId: first.body.conversationId,
+    }).expect(200);
     expect(second.body.conversationId).toBe(first.body.conversationId);
 
     const [rewrite, answer] = chatRequests();
     expect(rewrite.messages[0].content).toMatch(/standalone search query/);
+    expect(rewrite.options).toMatchObject({ num_ctx: 8192, temperature: 0 });
     expect(rewrite.messages[1].content).toContain('How do I divert all subsequent output to a file?');
     expect(rewrite.messages[1].content).toMatch(/Follow-up question: And how do I restore it to the console\?$/);
     expect(answer.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
@@ -172,12 +226,20 @@ describe('ask: grounded answers with citations (REST)', () => {
 
   it('does not rewrite when the knowledge base turns rewriting off, and sends no history with historyTurns 0', async () => {
     const other = await createKnowledgeBase(t, headers, { settings: { rewriteFollowUps: false } });
-    await seedDocument(t, other.id, 'R-intro.pdf', [{ content: 'The function sink() diverts output to a file.', page: 12 }]);
+    await seedDocument(t, other.id, 'R-intro.pdf', [
+      { content: 'The function sink() diverts output to a file.', page: 12 },
+    ]);
     const first = await ask({ question: 'How do I divert output?' }, other.id).expect(200);
     t.fake.reset();
-    await ask({ question: 'And how do I divert it back?', conversationId: first.body.conversationId }, other.id).expect(200);
+    await ask({ question: 'And how do I divert it back?', conversationId: first.body.conversationId }, other.id).expect(
+      200,
+    );
     expect(chatRequests()).toHaveLength(1);
-    await request(t.url).patch(`/api/knowledge-bases/${other.id}`).set(headers).send({ settings: { historyTurns: 0 } }).expect(200);
+    await request(t.url)
+      .patch(`/api/knowledge-bases/${other.id}`)
+      .set(headers)
+      .send({ settings: { historyTurns: 0 } })
+      .expect(200);
     t.fake.reset();
     await ask({ question: 'And divert it again?', conversationId: first.body.conversationId }, other.id).expect(200);
     expect(chatRequests()[0].messages.map((m) => m.role)).toEqual(['system', 'user']);
@@ -230,9 +292,17 @@ describe('ask: grounded answers with citations (REST)', () => {
 
   it('says "not found" without calling the model when nothing passes minScore', async () => {
     const res = await ask({ question: '量子色动力学的渐近自由是什么？' }).expect(200);
-    expect(res.body).toMatchObject({ answer: '知识库中没有找到与这个问题相关的内容。', citations: [], usage: { promptTokens: 0, completionTokens: 0 } });
+    expect(res.body).toMatchObject({
+      answer: '知识库中没有找到与这个问题相关的内容。',
+      citations: [],
+      usage: { promptTokens: 0, completionTokens: 0 },
+    });
     expect(chatRequests()).toHaveLength(0);
-    const stream = await openEventStream(`${t.url}/api/knowledge-bases/${kb.id}/ask`, { question: 'Quantum chromodynamics asymptotic freedom?' }, headers);
+    const stream = await openEventStream(
+      `${t.url}/api/knowledge-bases/${kb.id}/ask`,
+      { question: 'Quantum chromodynamics asymptotic freedom?' },
+      headers,
+    );
     const events = await readAllEvents(stream.events);
     expect(events.map((e) => e.event)).toEqual(['sources', 'delta', 'done']);
     expect(events[1].data.content).toBe('I could not find anything about this in the knowledge base.');
@@ -243,14 +313,20 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(trace.body).toMatchObject({ noHit: 'text', model: null });
   });
 
-  it('uses the knowledge base\'s not-found text, or lets the model answer without sources', async () => {
+  it("uses the knowledge base's not-found text, or lets the model answer without sources", async () => {
     const other = await createKnowledgeBase(t, headers, { settings: { noHitText: '这里没有。', minScore: 0.5 } });
-    await seedDocument(t, other.id, 'R-intro.pdf', [{ content: 'The function sink() diverts output to a file.', page: 12 }]);
+    await seedDocument(t, other.id, 'R-intro.pdf', [
+      { content: 'The function sink() diverts output to a file.', page: 12 },
+    ]);
     const text = await ask({ question: 'quantum chromodynamics' }, other.id).expect(200);
     expect(text.body.answer).toBe('这里没有。');
     expect(chatRequests()).toHaveLength(0);
 
-    await request(t.url).patch(`/api/knowledge-bases/${other.id}`).set(headers).send({ settings: { noHitMode: 'model' } }).expect(200);
+    await request(t.url)
+      .patch(`/api/knowledge-bases/${other.id}`)
+      .set(headers)
+      .send({ settings: { noHitMode: 'model' } })
+      .expect(200);
     const model = await ask({ question: 'quantum chromodynamics' }, other.id).expect(200);
     expect(model.body).toMatchObject({ answer: "I don't know. The sources do not say.", citations: [] });
     const [chat] = chatRequests();
@@ -260,18 +336,31 @@ describe('ask: grounded answers with citations (REST)', () => {
   it('answers from no sources at all on a knowledge base without ready documents', async () => {
     const empty = await createKnowledgeBase(t, headers);
     const res = await ask({ question: 'anything?' }, empty.id).expect(200);
-    expect(res.body).toMatchObject({ answer: 'I could not find anything about this in the knowledge base.', citations: [] });
+    expect(res.body).toMatchObject({
+      answer: 'I could not find anything about this in the knowledge base.',
+      citations: [],
+    });
   });
 
-  it('sends num_ctx from the knowledge base, never above the model\'s context, and fits sources into it', async () => {
+  it("sends num_ctx from the knowledge base, never above the model's context, and fits sources into it", async () => {
     const other = await createKnowledgeBase(t, headers, { settings: { numCtx: 65536 } });
     // Eight long passages on the same subject.
-    const long = (n: number) => `Output diversion, part ${n}: ` + 'the sink function writes output to a file. '.repeat(60);
-    const doc = await seedDocument(t, other.id, 'long.pdf', Array.from({ length: 8 }, (_, i) => ({ content: long(i), page: i + 1 })));
+    const long = (n: number) =>
+      `Output diversion, part ${n}: ` + 'the sink function writes output to a file. '.repeat(60);
+    const doc = await seedDocument(
+      t,
+      other.id,
+      'long.pdf',
+      Array.from({ length: 8 }, (_, i) => ({ content: long(i), page: i + 1 })),
+    );
     await ask({ question: 'How does sink write output to a file?', topK: 8 }, other.id).expect(200);
     expect(chatRequests()[0].options.num_ctx).toBe(32768); // qwen2.5:7b's context length
 
-    await request(t.url).patch(`/api/knowledge-bases/${other.id}`).set(headers).send({ settings: { numCtx: 1536 } }).expect(200);
+    await request(t.url)
+      .patch(`/api/knowledge-bases/${other.id}`)
+      .set(headers)
+      .send({ settings: { numCtx: 1536 } })
+      .expect(200);
     t.fake.reset();
     const res = await ask({ question: 'How does sink write output to a file?', topK: 8 }, other.id).expect(200);
     const [chat] = chatRequests();
@@ -300,7 +389,12 @@ describe('ask: grounded answers with citations (REST)', () => {
   it('stops the Ollama request when the client disconnects, and keeps the partial answer as aborted', async () => {
     t.fake.configure({ tokenDelayMs: 100 });
     const controller = new AbortController();
-    const stream = await openEventStream(`${t.url}/api/knowledge-bases/${kb.id}/ask`, { question: 'How do I divert output to a file?' }, headers, controller.signal);
+    const stream = await openEventStream(
+      `${t.url}/api/knowledge-bases/${kb.id}/ask`,
+      { question: 'How do I divert output to a file?' },
+      headers,
+      controller.signal,
+    );
     let sources: { conversationId: string; messageId: string } | undefined;
     for await (const event of stream.events) {
       if (event.event === 'sources') sources = event.data;
@@ -312,7 +406,9 @@ describe('ask: grounded answers with citations (REST)', () => {
     const db = t.app.get(DataSource);
     let status: string | undefined;
     for (let i = 0; i < 100 && !status; i++) {
-      [{ status } = { status: undefined }] = await db.query(`SELECT status FROM messages WHERE id = $1`, [sources!.messageId]);
+      [{ status } = { status: undefined }] = await db.query(`SELECT status FROM messages WHERE id = $1`, [
+        sources!.messageId,
+      ]);
       if (!status) await new Promise((r) => setTimeout(r, 20));
     }
     expect(status).toBe('aborted');
@@ -322,14 +418,31 @@ describe('ask: grounded answers with citations (REST)', () => {
 
   it('reports a failure in the middle of the answer as an error event and stores the partial answer as failed', async () => {
     t.fake.configure({ errorMidStream: 3 });
-    const stream = await openEventStream(`${t.url}/api/knowledge-bases/${kb.id}/ask`, { question: 'How do I divert output to a file?' }, headers);
+    const stream = await openEventStream(
+      `${t.url}/api/knowledge-bases/${kb.id}/ask`,
+      { question: 'How do I divert output to a file?' },
+      headers,
+    );
     expect(stream.status).toBe(200);
     const events = await readAllEvents(stream.events);
     expect(events.map((e) => e.event)).toEqual(['sources', 'delta', 'delta', 'delta', 'error']);
-    expect(events[4].data).toEqual({ code: 'OLLAMA_STREAM_FAILED', message: expect.stringContaining('unexpected EOF') });
-    const partial = events.slice(1, 4).map((e) => e.data.content).join('');
-    const stored = await request(t.url).get(`/api/conversations/${events[0].data.conversationId}`).set(headers).expect(200);
-    expect(stored.body.messages[1]).toMatchObject({ content: partial, status: 'failed', error: { code: 'OLLAMA_STREAM_FAILED' } });
+    expect(events[4].data).toEqual({
+      code: 'OLLAMA_STREAM_FAILED',
+      message: expect.stringContaining('unexpected EOF'),
+    });
+    const partial = events
+      .slice(1, 4)
+      .map((e) => e.data.content)
+      .join('');
+    const stored = await request(t.url)
+      .get(`/api/conversations/${events[0].data.conversationId}`)
+      .set(headers)
+      .expect(200);
+    expect(stored.body.messages[1]).toMatchObject({
+      content: partial,
+      status: 'failed',
+      error: { code: 'OLLAMA_STREAM_FAILED' },
+    });
 
     // A failed answer is not history: the next question in that conversation is not a follow-up of it.
     t.fake.reset();
@@ -342,16 +455,30 @@ describe('ask: grounded answers with citations (REST)', () => {
   });
 
   it('answers 503 OLLAMA_UNAVAILABLE with the fix when Ollama is down, streaming or not', async () => {
-    const down = await startTestApp({ role: 'api', env: { ...ADMIN_ENV, OLLAMA_BASE_URL: `http://127.0.0.1:${await closedPort()}` } });
+    const down = await startTestApp({
+      role: 'api',
+      env: { ...ADMIN_ENV, OLLAMA_BASE_URL: `http://127.0.0.1:${await closedPort()}` },
+    });
     try {
       const h = (await loginAsAdmin(down)).headers;
-      for (const body of [{ question: 'How do I divert output?' }, { question: 'How do I divert output?', stream: true }]) {
+      for (const body of [
+        { question: 'How do I divert output?' },
+        { question: 'How do I divert output?', stream: true },
+      ]) {
         const res = await request(down.url).post(`/api/knowledge-bases/${kb.id}/ask`).set(h).send(body).expect(503);
         expect(res.headers['content-type']).toMatch(/application\/json/);
-        expect(res.body).toMatchObject({ statusCode: 503, error: 'OLLAMA_UNAVAILABLE', message: expect.stringMatching(/Cannot reach Ollama.*OLLAMA_HOST=0\.0\.0\.0/) });
+        expect(res.body).toMatchObject({
+          statusCode: 503,
+          error: 'OLLAMA_UNAVAILABLE',
+          message: expect.stringMatching(/Cannot reach Ollama.*OLLAMA_HOST=0\.0\.0\.0/),
+        });
       }
       // Keyword search needs no Ollama at all.
-      await request(down.url).post(`/api/knowledge-bases/${kb.id}/search`).set(h).send({ query: 'sink', mode: 'keyword' }).expect(200);
+      await request(down.url)
+        .post(`/api/knowledge-bases/${kb.id}/search`)
+        .set(h)
+        .send({ query: 'sink', mode: 'keyword' })
+        .expect(200);
     } finally {
       await down.close();
     }
@@ -360,7 +487,10 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(busy.body.error).toBe('OLLAMA_BUSY');
     t.fake.configure({ failWith503: false, missingModels: ['qwen2.5:7b'] });
     const missing = await ask({ question: 'How do I divert output?' }).expect(503);
-    expect(missing.body).toMatchObject({ error: 'OLLAMA_MODEL_NOT_FOUND', message: expect.stringContaining('ollama pull qwen2.5:7b') });
+    expect(missing.body).toMatchObject({
+      error: 'OLLAMA_MODEL_NOT_FOUND',
+      message: expect.stringContaining('ollama pull qwen2.5:7b'),
+    });
   });
 
   it('refuses bad input with a 4xx that names the problem', async () => {
@@ -374,14 +504,21 @@ describe('ask: grounded answers with citations (REST)', () => {
       [{ question: 'ok', topK: 99 }, 400, /topK must be at most 50/],
       [{ question: 'ok', conversationId: 'nope' }, 400, /conversationId must be a conversation id/],
       [{ question: 'ok', stream: 'yes' }, 400, /stream must be true or false/],
-      [{ question: 'ok', conversationId: '00000000-0000-4000-8000-000000000000' }, 404, /Conversation .* was not found/],
+      [
+        { question: 'ok', conversationId: '00000000-0000-4000-8000-000000000000' },
+        404,
+        /Conversation .* was not found/,
+      ],
       // A conversation of another knowledge base is not found here.
       [{ question: 'ok', conversationId: foreign.body.conversationId }, 404, /Conversation .* was not found/, other.id],
       [{ question: 'ok', extra: 1 }, 400, /property extra should not exist/],
     ];
     for (const [body, status, message, kbId] of cases) {
       const res = await ask(body, kbId ?? kb.id);
-      expect({ body: JSON.stringify(body).slice(0, 80), status: res.status }).toEqual({ body: JSON.stringify(body).slice(0, 80), status });
+      expect({ body: JSON.stringify(body).slice(0, 80), status: res.status }).toEqual({
+        body: JSON.stringify(body).slice(0, 80),
+        status,
+      });
       expect(res.body.message).toMatch(message);
     }
     await ask({ question: 'ok' }, '00000000-0000-4000-8000-000000000000').expect(404);
@@ -403,8 +540,15 @@ describe('ask: grounded answers with citations (REST)', () => {
       .set(member.headers)
       .send({ question: 'and more?', conversationId: res.body.conversationId })
       .expect(404);
-    const own = await request(t.url).post(`/api/knowledge-bases/${kb.id}/ask`).set(member.headers).send({ question: 'divert output' }).expect(200);
-    const list = await request(t.url).get(`/api/knowledge-bases/${kb.id}/conversations`).set(member.headers).expect(200);
+    const own = await request(t.url)
+      .post(`/api/knowledge-bases/${kb.id}/ask`)
+      .set(member.headers)
+      .send({ question: 'divert output' })
+      .expect(200);
+    const list = await request(t.url)
+      .get(`/api/knowledge-bases/${kb.id}/conversations`)
+      .set(member.headers)
+      .expect(200);
     expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([own.body.conversationId]);
     await request(t.url).delete(`/api/conversations/${own.body.conversationId}`).set(member.headers).expect(204);
     await request(t.url).get(`/api/conversations/${own.body.conversationId}`).set(member.headers).expect(404);

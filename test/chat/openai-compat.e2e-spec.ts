@@ -10,7 +10,9 @@ interface ChatBody {
 }
 
 /** Citations ride along on the OpenAI objects; the SDK's types do not know them. */
-type WithCitations = { citations?: { index: number; chunkId: string; documentName: string; pageFrom: number | null }[] };
+type WithCitations = {
+  citations?: { index: number; chunkId: string; documentName: string; pageFrom: number | null }[];
+};
 
 /** The OpenAI-compatible API, driven by the official `openai` client, as Open WebUI or Chatbox would. */
 describe('OpenAI-compatible API (/v1) with the official openai client', () => {
@@ -20,12 +22,24 @@ describe('OpenAI-compatible API (/v1) with the official openai client', () => {
   let sinkChunk: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ role: 'api', env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password } });
+    t = await startTestApp({
+      role: 'api',
+      env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password },
+    });
     const admin = await loginAsAdmin(t);
     kb = await createKnowledgeBase(t, admin.headers, { name: 'R manual v1' });
     const doc = await seedDocument(t, kb.id, 'R-intro.pdf', [
-      { title: 'Output', content: 'The function sink("record.lis") will divert all subsequent output from the console to an external file.', page: 12 },
-      { title: 'Output', content: 'sink() on its own restores output to the console after it was diverted to a file.', page: 13 },
+      {
+        title: 'Output',
+        content:
+          'The function sink("record.lis") will divert all subsequent output from the console to an external file.',
+        page: 12,
+      },
+      {
+        title: 'Output',
+        content: 'sink() on its own restores output to the console after it was diverted to a file.',
+        page: 13,
+      },
       { title: 'Sequences', content: 'The function seq() generates regular sequences of numbers.', page: 7 },
     ]);
     sinkChunk = doc.chunkIds[0];
@@ -54,7 +68,11 @@ describe('OpenAI-compatible API (/v1) with the official openai client', () => {
     expect(completion.model).toBe(kb.slug);
     expect(completion.choices[0].message).toMatchObject({ role: 'assistant', content: expect.stringContaining('[1]') });
     expect(completion.choices[0].finish_reason).toBe('stop');
-    expect(completion.usage).toEqual({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+    expect(completion.usage).toEqual({
+      prompt_tokens: expect.any(Number),
+      completion_tokens: expect.any(Number),
+      total_tokens: expect.any(Number),
+    });
     const { citations } = completion as unknown as WithCitations;
     expect(citations?.[0]).toMatchObject({ index: 1, chunkId: sinkChunk, documentName: 'R-intro.pdf', pageFrom: 12 });
   });
@@ -107,7 +125,7 @@ describe('OpenAI-compatible API (/v1) with the official openai client', () => {
     expect(completion.choices[0].finish_reason).toBe('length');
   });
 
-  it('answers errors in OpenAI\'s shape, which the client turns into its error classes', async () => {
+  it("answers errors in OpenAI's shape, which the client turns into its error classes", async () => {
     const unknown = await client.chat.completions
       .create({ model: 'no-such-kb', messages: [{ role: 'user', content: 'hi' }] })
       .catch((err: unknown) => err);
@@ -115,7 +133,10 @@ describe('OpenAI-compatible API (/v1) with the official openai client', () => {
 
     const empty = await client.chat.completions.create({ model: kb.slug, messages: [] }).catch((err: unknown) => err);
     expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((empty as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error', code: 'validation_failed' });
+    expect((empty as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'validation_failed',
+    });
 
     const notUser = await client.chat.completions
       .create({ model: kb.slug, messages: [{ role: 'assistant', content: 'hi' }] })
@@ -148,7 +169,13 @@ describe('OpenAI-compatible API (/v1) with the official openai client', () => {
     const res = await request(t.url)
       .post('/v1/chat/completions')
       .set('Authorization', `Bearer ${client.apiKey}`)
-      .send({ model: kb.slug, messages: [{ role: 'user', content: [{ type: 'text', text: 'divert output' }] }], n: 1, user: 'x', seed: 3 })
+      .send({
+        model: kb.slug,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'divert output' }] }],
+        n: 1,
+        user: 'x',
+        seed: 3,
+      })
       .expect(200);
     expect(res.body.choices[0].message.content).toContain('[1]');
   });

@@ -20,7 +20,8 @@ const QUESTIONS: CorpusQuestion[] = fs
   .filter((line) => line.trim())
   .map((line) => JSON.parse(line));
 const squash = (s: string): string => s.replace(/\s+/g, '');
-const holdsAnswer = (q: CorpusQuestion, content: string): boolean => q.needles.some((n) => squash(content).includes(squash(n)));
+const holdsAnswer = (q: CorpusQuestion, content: string): boolean =>
+  q.needles.some((n) => squash(content).includes(squash(n)));
 
 /**
  * Real corpus PDFs, English and Chinese, ingested through the API as a user would, then searched and
@@ -35,7 +36,10 @@ describe('search and ask over ingested corpus PDFs (English and Chinese)', () =>
   const lexical = QUESTIONS.filter((q) => docs.includes(q.doc) && q.kind === 'lexical');
 
   beforeAll(async () => {
-    t = await startTestApp({ role: 'all', env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password } });
+    t = await startTestApp({
+      role: 'all',
+      env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password },
+    });
     client = await IngestionClient.signIn(t);
     kbId = (await client.createKnowledgeBase({ name: '语料 corpus' })).id;
     const uploaded = await client.uploadOk(
@@ -51,28 +55,43 @@ describe('search and ask over ingested corpus PDFs (English and Chinese)', () =>
     expect(lexical.filter((q) => q.doc === 'latex-notes-zh-cn.pdf').length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(['hybrid', 'keyword', 'vector'] as const)('finds the passage holding the answer, with its page, in %s mode', async (mode) => {
-    const misses: string[] = [];
-    for (const q of lexical) {
-      const res = await client.post(`/api/knowledge-bases/${kbId}/search`).send({ query: q.question, mode, topK: 5, minScore: -1 });
-      expect(res.status).toBe(200);
-      const hit = (res.body.results as { content: string; documentName: string; pageFrom: number; pageTo: number }[]).find(
-        (r) => r.documentName === q.doc && holdsAnswer(q, r.content),
-      );
-      if (!hit) misses.push(q.id);
-      else expect({ id: q.id, onPage: hit.pageFrom <= q.page && q.page <= hit.pageTo }).toEqual({ id: q.id, onPage: true });
-    }
-    // The fake Ollama's hashed embeddings are no language model: the vector leg alone may miss some.
-    const allowedMisses = mode === 'vector' ? Math.floor(lexical.length / 2) : 1;
-    expect(misses.length).toBeLessThanOrEqual(allowedMisses);
-  });
+  it.each(['hybrid', 'keyword', 'vector'] as const)(
+    'finds the passage holding the answer, with its page, in %s mode',
+    async (mode) => {
+      const misses: string[] = [];
+      for (const q of lexical) {
+        const res = await client
+          .post(`/api/knowledge-bases/${kbId}/search`)
+          .send({ query: q.question, mode, topK: 5, minScore: -1 });
+        expect(res.status).toBe(200);
+        const hit = (
+          res.body.results as { content: string; documentName: string; pageFrom: number; pageTo: number }[]
+        ).find((r) => r.documentName === q.doc && holdsAnswer(q, r.content));
+        if (!hit) misses.push(q.id);
+        else
+          expect({ id: q.id, onPage: hit.pageFrom <= q.page && q.page <= hit.pageTo }).toEqual({
+            id: q.id,
+            onPage: true,
+          });
+      }
+      // The fake Ollama's hashed embeddings are no language model: the vector leg alone may miss some.
+      const allowedMisses = mode === 'vector' ? Math.floor(lexical.length / 2) : 1;
+      expect(misses.length).toBeLessThanOrEqual(allowedMisses);
+    },
+  );
 
   it('answers with citations that map to the chunk, document and pages holding the answer', async () => {
     const db = t.app.get(DataSource);
     for (const q of lexical.filter((x) => x.id === 'dev-rintro-02' || x.id === 'dev-notes-05')) {
       const res = await client.post(`/api/knowledge-bases/${kbId}/ask`).send({ question: q.question });
       expect(res.status).toBe(200);
-      const cited = res.body.citations as { index: number; chunkId: string; documentName: string; pageFrom: number; pageTo: number }[];
+      const cited = res.body.citations as {
+        index: number;
+        chunkId: string;
+        documentName: string;
+        pageFrom: number;
+        pageTo: number;
+      }[];
       expect(cited.map((c) => c.index)).toEqual([1, 2]);
       let answered = false;
       for (const c of cited) {

@@ -19,29 +19,68 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = await startTestApp({ role: 'api', env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password } });
+    t = await startTestApp({
+      role: 'api',
+      env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password },
+    });
     headers = (await loginAsAdmin(t)).headers;
     kb = await createKnowledgeBase(t, headers);
     emptyKb = await createKnowledgeBase(t, headers);
     const manual = await seedDocument(t, kb.id, 'manual.pdf', [
-      { title: 'Vectors', content: 'The function seq() generates regular sequences of numbers, for example seq(1, 10, by = 2).', page: 7 },
-      { title: 'Output', content: 'The function sink("record.lis") will divert all subsequent output from the console to an external file.', page: 12 },
-      { title: 'Missing values', content: 'is.na(xx) is TRUE both for NA and NaN values. is.nan(xx) is only TRUE for NaNs.', page: 17 },
-      { title: 'Graphics', content: 'Use par(mfrow = c(2, 2)) to put four plots on one page; the base size of text is reduced.', page: 85 },
-      { title: 'Secret', content: 'This disabled passage mentions zebra quaternions and must never be found.', page: 90, enabled: false },
+      {
+        title: 'Vectors',
+        content: 'The function seq() generates regular sequences of numbers, for example seq(1, 10, by = 2).',
+        page: 7,
+      },
+      {
+        title: 'Output',
+        content:
+          'The function sink("record.lis") will divert all subsequent output from the console to an external file.',
+        page: 12,
+      },
+      {
+        title: 'Missing values',
+        content: 'is.na(xx) is TRUE both for NA and NaN values. is.nan(xx) is only TRUE for NaNs.',
+        page: 17,
+      },
+      {
+        title: 'Graphics',
+        content: 'Use par(mfrow = c(2, 2)) to put four plots on one page; the base size of text is reduced.',
+        page: 85,
+      },
+      {
+        title: 'Secret',
+        content: 'This disabled passage mentions zebra quaternions and must never be found.',
+        page: 90,
+        enabled: false,
+      },
     ]);
     ids.seq = manual.chunkIds[0];
     ids.sink = manual.chunkIds[1];
     ids.nan = manual.chunkIds[2];
     const chinese = await seedDocument(t, kb.id, '安装指南.pdf', [
-      { title: '安装', content: '在 Windows 上安装 TeX Live 时，请以管理员身份运行安装程序，并确认磁盘空间足够。', page: 3 },
-      { title: '中文排版', content: '使用 ctex 宏包可以方便地排版中文文档，它会自动设置中文字体和标点压缩。', page: 21 },
+      {
+        title: '安装',
+        content: '在 Windows 上安装 TeX Live 时，请以管理员身份运行安装程序，并确认磁盘空间足够。',
+        page: 3,
+      },
+      {
+        title: '中文排版',
+        content: '使用 ctex 宏包可以方便地排版中文文档，它会自动设置中文字体和标点压缩。',
+        page: 21,
+      },
       { title: '数学公式', content: '行内公式用美元符号包围，独占一行的公式使用 equation 环境并自动编号。', page: 40 },
     ]);
     ids.install = chinese.chunkIds[0];
     ids.ctex = chinese.chunkIds[1];
     // A new version still being embedded: invisible until it replaces the ready one.
-    const pending = await seedDocument(t, kb.id, 'manual.pdf', [{ content: 'zebra quaternions in the pending version', page: 1 }], 'embedding');
+    const pending = await seedDocument(
+      t,
+      kb.id,
+      'manual.pdf',
+      [{ content: 'zebra quaternions in the pending version', page: 1 }],
+      'embedding',
+    );
     ids.pending = pending.chunkIds[0];
   });
   afterAll(async () => t?.close());
@@ -49,23 +88,26 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
   const search = (body: Record<string, unknown>, kbId = kb.id) =>
     request(t.url).post(`/api/knowledge-bases/${kbId}/search`).set(headers).send(body);
 
-  it.each(['hybrid', 'vector', 'keyword'] as const)('finds the passage that answers an English query in %s mode', async (mode) => {
-    const res = await search({ query: 'divert all subsequent output to a file', mode }).expect(200);
-    expect(res.body.results[0]).toMatchObject({
-      chunkId: ids.sink,
-      documentName: 'manual.pdf',
-      title: 'Output',
-      pageFrom: 12,
-      pageTo: 12,
-      content: expect.stringContaining('sink("record.lis")'),
-    });
-    const top = res.body.results[0];
-    if (mode !== 'keyword') expect(top.vectorScore).toBeGreaterThan(0.2);
-    else expect(top.vectorScore).toBeNull();
-    expect(top.keywordScore).toBeGreaterThan(0);
-    expect(res.body.timings).toEqual({ embedMs: expect.any(Number), searchMs: expect.any(Number) });
-    if (mode === 'keyword') expect(res.body.timings.embedMs).toBe(0);
-  });
+  it.each(['hybrid', 'vector', 'keyword'] as const)(
+    'finds the passage that answers an English query in %s mode',
+    async (mode) => {
+      const res = await search({ query: 'divert all subsequent output to a file', mode }).expect(200);
+      expect(res.body.results[0]).toMatchObject({
+        chunkId: ids.sink,
+        documentName: 'manual.pdf',
+        title: 'Output',
+        pageFrom: 12,
+        pageTo: 12,
+        content: expect.stringContaining('sink("record.lis")'),
+      });
+      const top = res.body.results[0];
+      if (mode !== 'keyword') expect(top.vectorScore).toBeGreaterThan(0.2);
+      else expect(top.vectorScore).toBeNull();
+      expect(top.keywordScore).toBeGreaterThan(0);
+      expect(res.body.timings).toEqual({ embedMs: expect.any(Number), searchMs: expect.any(Number) });
+      if (mode === 'keyword') expect(res.body.timings.embedMs).toBe(0);
+    },
+  );
 
   it('ranks by cosine similarity in vector mode and by RRF in hybrid mode', async () => {
     const vector = await search({ query: 'is.nan only TRUE for NaN', mode: 'vector', topK: 3 }).expect(200);
@@ -100,7 +142,11 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
   it('applies topK and minScore', async () => {
     const res = await search({ query: 'function', mode: 'vector', topK: 2, minScore: 0 }).expect(200);
     expect(res.body.results).toHaveLength(2);
-    const strict = await search({ query: 'completely unrelated astronomy words', mode: 'vector', minScore: 0.9 }).expect(200);
+    const strict = await search({
+      query: 'completely unrelated astronomy words',
+      mode: 'vector',
+      minScore: 0.9,
+    }).expect(200);
     expect(strict.body.results).toEqual([]);
   });
 
@@ -110,7 +156,18 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
   });
 
   it('treats queries made of tsquery operators, quotes or SQL as plain text, never a 500', async () => {
-    const hostile = ['& | ! ( ) : *', "'", '"', "'; DROP TABLE chunks; --", '!!!', '\\', 'a:*', "it's | (seq & ! sink)", '（）！：＊', '%_'];
+    const hostile = [
+      '& | ! ( ) : *',
+      "'",
+      '"',
+      "'; DROP TABLE chunks; --",
+      '!!!',
+      '\\',
+      'a:*',
+      "it's | (seq & ! sink)",
+      '（）！：＊',
+      '%_',
+    ];
     for (const query of hostile) {
       for (const mode of ['keyword', 'hybrid', 'vector']) {
         const res = await search({ query, mode });
@@ -121,7 +178,9 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
     const onlyOperators = await search({ query: '& | ! ( ) : *', mode: 'keyword' }).expect(200);
     expect(onlyOperators.body.results).toEqual([]);
     const mixed = await search({ query: "it's | (seq & ! sink)", mode: 'keyword' }).expect(200);
-    expect(mixed.body.results.map((r: { chunkId: string }) => r.chunkId)).toEqual(expect.arrayContaining([ids.seq, ids.sink]));
+    expect(mixed.body.results.map((r: { chunkId: string }) => r.chunkId)).toEqual(
+      expect.arrayContaining([ids.seq, ids.sink]),
+    );
   });
 
   it('refuses bad input with a 4xx that names the problem', async () => {
@@ -147,14 +206,14 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
   });
 
   it('walks the partial HNSW index of the dimension and the GIN index (EXPLAIN)', async () => {
-    // A knowledge base of 3,000 passages (most without a vector yet), so its rows are not a handful.
+    // A knowledge base of 20,000 passages (most without a vector yet), so its rows are not a handful.
     const planKb = await createKnowledgeBase(t, headers);
     const doc = await seedDocument(t, planKb.id, 'plan.pdf', [{ content: 'divert all subsequent output', page: 1 }]);
     const db = t.app.get(DataSource);
     await db.query(
       `INSERT INTO chunks (document_id, knowledge_base_id, ordinal, content, search_vector)
        SELECT $1, $2, g, 'filler' || g, to_tsvector('english', 'filler' || g || ' padding' || (g % 50))
-       FROM generate_series(1, 3000) g`,
+       FROM generate_series(1, 20000) g`,
       [doc.id, planKb.id],
     );
     await db.query('ANALYZE chunks');
@@ -168,12 +227,17 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
       candidates: 40,
     };
     // Still small enough that reading the knowledge base's rows and sorting them is cheapest; on a large table
-    // the planner walks the indexes by itself (bench:search prints that plan). Without sequential scans and
-    // sorts, the indexes must serve the statement: the HNSW index its ORDER BY, the GIN index its @@.
-    const plan = await t.app.get(ChunkSearchRepository).explain(query, { asOnLargeTable: true });
-    expect(plan).toMatch(/Index Scan using chunks_embedding_hnsw_1024_idx on chunks/);
-    expect(plan).toMatch(/Order By: \(\(embedding\)::halfvec\(1024\) <=> /);
-    expect(plan).toMatch(/Bitmap Index Scan on chunks_search_vector_idx/);
+    // the planner walks the indexes by itself (bench:search prints that plan). With sorts and plain scans
+    // switched off, the indexes must serve the statement: the HNSW index its ORDER BY, the GIN index its @@.
+    const repo = t.app.get(ChunkSearchRepository);
+    const vectorPlan = await repo.explain({ ...query, mode: 'vector' }, { enable_seqscan: 'off', enable_sort: 'off' });
+    expect(vectorPlan).toMatch(/Index Scan using chunks_embedding_hnsw_1024_idx on chunks/);
+    expect(vectorPlan).toMatch(/Order By: \(\(embedding\)::halfvec\(1024\) <=> /);
+    const keywordPlan = await repo.explain(
+      { ...query, mode: 'keyword' },
+      { enable_seqscan: 'off', enable_indexscan: 'off' },
+    );
+    expect(keywordPlan).toMatch(/Bitmap Index Scan on chunks_search_vector_idx/);
     const results = await search({ query: 'divert output', minScore: 0 }, planKb.id).expect(200);
     expect(results.body.results[0].content).toBe('divert all subsequent output');
   });

@@ -30,7 +30,10 @@ export async function createKnowledgeBase(
   body: { name?: string; embeddingModel?: string; settings?: Record<string, unknown> } = {},
 ): Promise<SeededKb> {
   const name = body.name ?? `检索测试 ${randomBytes(3).toString('hex')}`;
-  const res = await request(t.url).post('/api/knowledge-bases').set(headers).send({ ...body, name });
+  const res = await request(t.url)
+    .post('/api/knowledge-bases')
+    .set(headers)
+    .send({ ...body, name });
   if (res.status === 201) return { id: res.body.id, slug: res.body.slug };
   if (res.status !== 404 || res.body?.error !== 'NOT_FOUND' || !/No such route/.test(res.body?.message)) {
     throw new Error(`creating a knowledge base failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -38,10 +41,12 @@ export async function createKnowledgeBase(
   const model = body.embeddingModel ?? 'bge-m3';
   const { dimension } = await t.app.get(OllamaClientService).showModel(model);
   const slug = `kb-${randomBytes(5).toString('hex')}`;
-  const [kb] = await t.app.get(DataSource).query(
-    `INSERT INTO knowledge_bases (slug, name, embedding_model, embedding_dimension, settings) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [slug, name, model, dimension, JSON.stringify(body.settings ?? {})],
-  );
+  const [kb] = await t.app
+    .get(DataSource)
+    .query(
+      `INSERT INTO knowledge_bases (slug, name, embedding_model, embedding_dimension, settings) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [slug, name, model, dimension, JSON.stringify(body.settings ?? {})],
+    );
   return { id: kb.id, slug };
 }
 
@@ -62,11 +67,20 @@ export async function seedDocument(
   const [doc] = await db.query(
     `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count, page_count)
      VALUES ($1, $2, 'application/pdf', 1000, $3, $4, $5, 100, $6, $7) RETURNING id`,
-    [kbId, filename, randomBytes(32).toString('hex'), `${randomUUID()}.pdf`, status, chunks.length, Math.max(...chunks.map((c) => c.page))],
+    [
+      kbId,
+      filename,
+      randomBytes(32).toString('hex'),
+      `${randomUUID()}.pdf`,
+      status,
+      chunks.length,
+      Math.max(...chunks.map((c) => c.page)),
+    ],
   );
-  const embeddings = await t.app
-    .get(OllamaClientService)
-    .embed(chunks.map((c) => (c.title ? `${c.title}\n${c.content}` : c.content)), { model: kb.embedding_model });
+  const embeddings = await t.app.get(OllamaClientService).embed(
+    chunks.map((c) => (c.title ? `${c.title}\n${c.content}` : c.content)),
+    { model: kb.embedding_model },
+  );
   await new ChunkRepository(db).insertChunks(
     doc.id,
     kbId,
@@ -140,7 +154,12 @@ export async function openEventStream(
       }
     }
   }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', events: events(), json: () => res.json() };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    events: events(),
+    json: () => res.json(),
+  };
 }
 
 /** Reads every event of a stream to its end. */

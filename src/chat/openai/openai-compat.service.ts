@@ -54,7 +54,12 @@ export class OpenAiCompatService {
   }
 
   /** POST /v1/chat/completions, streamed or not. */
-  async complete(body: ChatCompletionDto, principal: Principal | undefined, signal: AbortSignal, res: Response): Promise<void> {
+  async complete(
+    body: ChatCompletionDto,
+    principal: Principal | undefined,
+    signal: AbortSignal,
+    res: Response,
+  ): Promise<void> {
     const kb = await this.findBySlug(body.model);
     const events = await this.chat.ask(kb, toAskInput(body), principal, signal);
     const meta = { id: '', created: Math.floor(Date.now() / 1000), model: kb.slug };
@@ -62,12 +67,18 @@ export class OpenAiCompatService {
       res.status(200).json(completion(meta, await collectAnswer(events)));
       return;
     }
-    await writeEventStream(res, withDone(events), (event) => {
-      if (event === DONE) return 'data: [DONE]\n\n';
-      return chunksFor(event, meta, body.stream_options?.include_usage === true)
-        .map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
-        .join('');
-    }, (code, message) => `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: code.toLowerCase() } })}\n\n`);
+    await writeEventStream(
+      res,
+      withDone(events),
+      (event) => {
+        if (event === DONE) return 'data: [DONE]\n\n';
+        return chunksFor(event, meta, body.stream_options?.include_usage === true)
+          .map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
+          .join('');
+      },
+      (code, message) =>
+        `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: code.toLowerCase() } })}\n\n`,
+    );
   }
 
   private async findBySlug(slug: string): Promise<KnowledgeBase> {
@@ -105,14 +116,24 @@ interface CompletionMeta {
 }
 
 function toModel(kb: KnowledgeBase) {
-  return { id: kb.slug, object: 'model', created: Math.floor(kb.createdAt.getTime() / 1000), owned_by: 'zhiku', name: kb.name };
+  return {
+    id: kb.slug,
+    object: 'model',
+    created: Math.floor(kb.createdAt.getTime() / 1000),
+    owned_by: 'zhiku',
+    name: kb.name,
+  };
 }
 
 function textOf(message: ChatCompletionMessageDto): string {
   if (typeof message.content === 'string') return message.content;
   if (Array.isArray(message.content)) {
     return message.content
-      .map((part: unknown) => (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+      .map((part: unknown) =>
+        part && typeof part === 'object' && (part as { type?: unknown }).type === 'text'
+          ? String((part as { text?: unknown }).text ?? '')
+          : '',
+      )
       .join('');
   }
   return '';
@@ -160,7 +181,12 @@ function completion(meta: CompletionMeta, result: AskResult) {
     created: meta.created,
     model: meta.model,
     choices: [
-      { index: 0, message: { role: 'assistant', content: result.answer, refusal: null }, logprobs: null, finish_reason: finishReason(result) },
+      {
+        index: 0,
+        message: { role: 'assistant', content: result.answer, refusal: null },
+        logprobs: null,
+        finish_reason: finishReason(result),
+      },
     ],
     usage: usageOf(result),
     citations: result.citations,
@@ -182,14 +208,20 @@ function chunksFor(event: AskEvent, meta: CompletionMeta, includeUsage: boolean)
   meta.id ||= `chatcmpl-${crypto.randomUUID()}`;
   switch (event.type) {
     case 'sources':
-      return [chunk(meta.id, [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])];
+      return [
+        chunk(meta.id, [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
+      ];
     case 'delta':
       return [chunk(meta.id, [{ index: 0, delta: { content: event.content }, logprobs: null, finish_reason: null }])];
     case 'done': {
-      const final = chunk(meta.id, [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(event.result) }], {
-        citations: event.result.citations,
-        conversation_id: event.result.conversationId,
-      });
+      const final = chunk(
+        meta.id,
+        [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(event.result) }],
+        {
+          citations: event.result.citations,
+          conversation_id: event.result.conversationId,
+        },
+      );
       return includeUsage ? [final, chunk(meta.id, [], { usage: usageOf(event.result) })] : [final];
     }
     case 'error':

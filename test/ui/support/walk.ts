@@ -97,21 +97,32 @@ export async function closeDialog(page: Page): Promise<void> {
 
 /** Waits until every named document's row shows the `ready` status (fed by the events stream). */
 export async function waitForReady(page: Page, names: string[], timeoutMs = 180_000): Promise<void> {
-  await page.waitForFunction(
-    (wanted) => {
-      const { document } = globalThis as unknown as PageGlobals;
-      const rows = Array.from(document.querySelectorAll('[data-doc-name]'));
-      const failed = rows.find(
-        (r) => r.getAttribute('data-status') === 'failed' && wanted.includes(r.getAttribute('data-doc-name')!),
+  try {
+    await page.waitForFunction(
+      (wanted) => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const rows = Array.from(document.querySelectorAll('[data-doc-name]'));
+        const failed = rows.find(
+          (r) => r.getAttribute('data-status') === 'failed' && wanted.includes(r.getAttribute('data-doc-name')!),
+        );
+        if (failed) throw new Error(`${failed.getAttribute('data-doc-name')} failed: ${failed.textContent}`);
+        return wanted.every((n) =>
+          rows.some((r) => r.getAttribute('data-doc-name') === n && r.getAttribute('data-status') === 'ready'),
+        );
+      },
+      names,
+      { timeout: timeoutMs, polling: 250 },
+    );
+  } catch (err) {
+    // Say what the rows showed, not just "timeout".
+    const rows = await page
+      .locator('[data-doc-name]')
+      .evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('data-doc-name')}=${e.getAttribute('data-status')} ${e.textContent?.trim()}`),
       );
-      if (failed) throw new Error(`${failed.getAttribute('data-doc-name')} failed: ${failed.textContent}`);
-      return wanted.every((n) =>
-        rows.some((r) => r.getAttribute('data-doc-name') === n && r.getAttribute('data-status') === 'ready'),
-      );
-    },
-    names,
-    { timeout: timeoutMs, polling: 250 },
-  );
+    const live = await page.locator('[data-testid="doc-live"]').innerText().catch(() => '?');
+    throw new Error(`${(err as Error).message}\nrows: ${rows.join(' | ')}\nevents stream: ${live}`);
+  }
 }
 
 /** Records the progress values the bars show until the documents are ready (proves live updates). */
