@@ -6,9 +6,10 @@ export const DEFAULT_TOP_K = 5;
 export const MAX_TOP_K = 50;
 /**
  * Minimum cosine similarity of a passage to the question (vector and hybrid modes). Passages the keyword
- * leg found count in hybrid mode whatever their similarity: they share the question's words.
+ * leg found count in hybrid mode whatever their similarity: they share the question's words. Scales differ
+ * between embedding models; 0.3 keeps only clearly unrelated passages out with bge-m3 (settings.minScore).
  */
-export const DEFAULT_MIN_SCORE = 0.2;
+export const DEFAULT_MIN_SCORE = 0.3;
 /** Reciprocal Rank Fusion constant (Cormack et al.): score = Σ 1 / (k + rank). */
 export const RRF_K = 60;
 /** Longest query or question accepted, in characters. */

@@ -9,7 +9,7 @@
  * Where the app comes from:
  *  - by default the project's harness (test/support/test-app.ts → startTestApp) with WEB_DIR=web/dist,
  *    the bootstrap admin TEST_ADMIN and a fake Ollama that streams slowly enough to watch. Run it through
- *    the root jest config (test database, --experimental-vm-modules): `npm run test:e2e -- test/ui`.
+ *    the root jest config (test database, --experimental-vm-modules): `npm run test:e2e -- --testPathPatterns test/ui`.
  *  - or ZHIKU_UI_BASE_URL (+ ZHIKU_UI_EMAIL, ZHIKU_UI_PASSWORD): an app that is already running.
  * Skipped with a warning when /usr/bin/chromium or web/dist (`npm run web:build`) is missing.
  */

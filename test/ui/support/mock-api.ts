@@ -3,7 +3,7 @@
  * built UI from web/dist with an SPA fallback. It lets the admin UI be driven in a real browser before the
  * backend exists, and pins down the exact shapes the UI relies on. Not used by the real-backend walk.
  *
- *   npx ts-node --transpile-only -P test/ui/tsconfig.json test/ui/support/mock-api.ts   (port 4300)
+ *   npx ts-node --transpile-only test/ui/support/mock-api.ts   (port 4300; PORT=… to change)
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';

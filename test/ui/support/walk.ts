@@ -120,7 +120,10 @@ export async function waitForReady(page: Page, names: string[], timeoutMs = 180_
       .evaluateAll((els) =>
         els.map((e) => `${e.getAttribute('data-doc-name')}=${e.getAttribute('data-status')} ${e.textContent?.trim()}`),
       );
-    const live = await page.locator('[data-testid="doc-live"]').innerText().catch(() => '?');
+    const live = await page
+      .locator('[data-testid="doc-live"]')
+      .innerText()
+      .catch(() => '?');
     throw new Error(`${(err as Error).message}\nrows: ${rows.join(' | ')}\nevents stream: ${live}`);
   }
 }

@@ -8,6 +8,7 @@ export default {
     users: 'Users',
     settings: 'Settings',
     menu: 'Menu',
+    skip: 'Skip to content',
   },
   common: {
     save: 'Save',

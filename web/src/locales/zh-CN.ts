@@ -10,6 +10,7 @@ const zhCN: typeof en = {
     users: '用户',
     settings: '设置',
     menu: '菜单',
+    skip: '跳到正文',
   },
   common: {
     save: '保存',
