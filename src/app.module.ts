@@ -14,13 +14,14 @@ import { IngestionWorkerModule } from './ingestion/ingestion-worker.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LlmModule } from './llm/llm.module';
+import { ModelsModule } from './llm/models.module';
 import { RetrievalModule } from './retrieval/retrieval.module';
 
 /** Everything both roles need: config, logs, database, queue, Ollama, health. */
 const CORE_MODULES: Type[] = [AppConfigModule, LoggingModule, DatabaseModule, QueueModule, LlmModule, HealthModule];
 
 /** The HTTP API. */
-const API_MODULES: Type[] = [AuthModule, KnowledgeBasesModule, DocumentsModule, IngestionModule, RetrievalModule, ChatModule];
+const API_MODULES: Type[] = [AuthModule, KnowledgeBasesModule, DocumentsModule, IngestionModule, RetrievalModule, ChatModule, ModelsModule];
 
 /** Bull processors and the reconciler; run them on as many machines as you like with ROLE=worker. */
 const WORKER_MODULES: Type[] = [IngestionWorkerModule];

@@ -1,4 +1,5 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -11,13 +12,13 @@ import { AppConfig } from './config/app-config';
 export const JSON_BODY_LIMIT = '1mb';
 
 /**
- * body-parser's messages ("Unexpected end of JSON input") don't say what was wrong with the request;
- * Nest turns them into a 400 with the message as is, so word them for a person first.
+ * body-parser's errors (broken JSON, too large) go straight to the exception filter, which words them for a
+ * person. Passed on, they would reach ServeStaticModule's error handler first, which turns any error on its
+ * excluded routes (/api, /v1) into a 404.
  */
-function explainBodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
-  const e = err as { type?: string; message?: string } | undefined;
-  if (e?.type === 'entity.parse.failed') e.message = `The request body is not valid JSON: ${e.message}`;
-  next(err);
+function answerBodyParserErrors(filter: AllExceptionsFilter) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void =>
+    filter.catch(err, new ExecutionContextHost([req, res, next]));
 }
 
 /**
@@ -29,7 +30,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
-  express.use(explainBodyParserErrors);
+  const exceptionFilter = new AllExceptionsFilter();
+  express.use(answerBodyParserErrors(exceptionFilter));
   express.disable('x-powered-by');
   express.set('trust proxy', 'loopback');
   app.use(
@@ -52,7 +54,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id'] });
   }
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(exceptionFilter);
   app.enableShutdownHooks();
 
   const openApi = new DocumentBuilder()

@@ -245,6 +245,38 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(chatRequests()[0].messages.map((m) => m.role)).toEqual(['system', 'user']);
   });
 
+  it("uses the knowledge base's own prompt and chat model (a thinking model's reasoning stays out of the answer)", async () => {
+    const other = await createKnowledgeBase(t, headers, {
+      settings: {
+        prompt: 'Answer like a careful librarian of {knowledgeBase}.\n\n{sources}',
+        chatModel: 'qwen3:0.6b',
+        temperature: 0.6,
+        searchMode: 'keyword',
+        topK: 1,
+      },
+    });
+    await seedDocument(t, other.id, 'R-intro.pdf', [
+      { content: 'The function sink() diverts output to a file.', page: 12 },
+      { content: 'The function seq() makes sequences.', page: 7 },
+    ]);
+    const stream = await openEventStream(
+      `${t.url}/api/knowledge-bases/${other.id}/ask`,
+      { question: 'How does sink divert output?' },
+      headers,
+    );
+    const events = await readAllEvents(stream.events);
+    const done = events[events.length - 1].data;
+    expect(done.answer).toMatch(/^According to the sources: ".*sink\(\) diverts output.*" \[1\]\.$/);
+    expect(done.answer).not.toContain('check the sources first');
+    const [chat] = chatRequests();
+    expect(chat.model).toBe('qwen3:0.6b');
+    expect(chat.options).toMatchObject({ temperature: 0.6, num_ctx: 8192 });
+    expect(chat.messages[0].content).toMatch(
+      /^Answer like a careful librarian of .*\.\n\n\[1\] R-intro\.pdf, page 12\nThe function sink\(\)/,
+    );
+    expect(chat.messages[1].content).toBe('Question: How does sink divert output?');
+  });
+
   it('records how the answer was made: both legs, the fused order, the budget and the timings', async () => {
     const res = await ask({ question: 'is.nan only TRUE for NaN' }).expect(200);
     const trace = await request(t.url)

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
+import { AbstractLoader, ExpressLoader } from '@nestjs/serve-static';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { AppModule } from '../../src/app.module';
@@ -54,6 +55,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRole(config.role, config)] })
     .overrideProvider(APP_CONFIG)
     .useValue(config)
+    // ServeStaticModule picks its loader from the HTTP adapter, which a testing module does not have yet
+    // (it would take the no-op loader): serve web/dist at / like main.ts does.
+    .overrideProvider(AbstractLoader)
+    .useValue(new ExpressLoader())
     .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true, bodyParser: false });
   configureApp(app, config);

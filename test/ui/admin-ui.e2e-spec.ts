@@ -1,24 +1,27 @@
 /**
  * The admin UI, end to end: the whole zhiku app (API + worker, real PostgreSQL/pgvector and Redis, the fake
- * Ollama) serving the built UI, driven by Debian's Chromium through playwright-core.
+ * Ollama as the only stand-in) serving the built UI at /, driven by Debian's Chromium through playwright-core.
+ * One app and one browser for the whole file; the first-run setup gets an app of its own on a fresh database.
  *
- * Walk: log in → create a knowledge base → upload R-data.pdf and zhlipsum.pdf through the upload dialog →
- * both progress bars reach ready → hit test returns passages → ask, the answer streams with a clickable
- * citation → switch the language. Screenshots of every main page go to test-output/screenshots/.
+ * Walk: log in → create a knowledge base → upload PDFs through the dialog (with a too-big file, a wrong
+ * type and a ZIP renamed to .pdf) → both progress bars reach ready → chunks → hit test → settings → a
+ * streamed answer with a clickable citation → models (pull with progress) → API keys → users → the Ollama
+ * banners (fake stopped, then a model missing) → language → keyboard → conversation deletion → password
+ * change → phone width → 401 back to login → first-run setup. Screenshots go to test-output/screenshots/.
  *
- * Where the app comes from:
- *  - by default the project's harness (test/support/test-app.ts → startTestApp) with WEB_DIR=web/dist,
- *    the bootstrap admin TEST_ADMIN and a fake Ollama that streams slowly enough to watch. Run it through
- *    the root jest config (test database, --experimental-vm-modules): `npm run test:e2e -- --testPathPatterns test/ui`.
- *  - or ZHIKU_UI_BASE_URL (+ ZHIKU_UI_EMAIL, ZHIKU_UI_PASSWORD): an app that is already running.
- * Skipped with a warning when /usr/bin/chromium or web/dist (`npm run web:build`) is missing.
+ * Run through the root jest config: `npm run web:build && npm run test:e2e -- --testPathPatterns test/ui`.
+ * Skipped with a warning when /usr/bin/chromium or web/dist is missing.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { PageGlobals } from './support/page-globals';
-import { startUiProxy } from './support/ui-proxy';
+import { Client } from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { preparePostgres } from '../../src/database/migrate';
+import { FakeOllama, type FakeOllamaOptions } from '../fake-ollama/fake-ollama.server';
+import { bearer, login as apiLogin, TEST_ADMIN } from '../support/auth-helpers';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { PG_SERVER_URL, TEST_DATABASE_NAME } from '../support/test-env';
 import {
   DESKTOP,
   PHONE,
@@ -29,6 +32,7 @@ import {
   newContext,
   screenshot,
 } from './support/browser';
+import type { PageGlobals } from './support/page-globals';
 import {
   ask,
   closeDialog,
@@ -38,57 +42,13 @@ import {
   login,
   openFirstCitation,
   runHitTest,
+  settle,
   switchLanguage,
+  tabUntilFocused,
   uploadThroughDialog,
   waitForReady,
   watchProgress,
 } from './support/walk';
-
-export interface UiApp {
-  baseUrl: string;
-  adminEmail: string;
-  adminPassword: string;
-  stop(): Promise<void>;
-}
-
-async function startApp(): Promise<UiApp> {
-  if (process.env.ZHIKU_UI_BASE_URL) {
-    return {
-      baseUrl: process.env.ZHIKU_UI_BASE_URL.replace(/\/+$/, ''),
-      adminEmail: process.env.ZHIKU_UI_EMAIL ?? 'admin@example.com',
-      adminPassword: process.env.ZHIKU_UI_PASSWORD ?? 'password123',
-      stop: async () => undefined,
-    };
-  }
-  // Loaded here, not at the top: the harness needs the root jest setup (test database) to import.
-  const { startTestApp } = require('../support/test-app') as typeof import('../support/test-app');
-  const { TEST_ADMIN } = require('../support/auth-helpers') as typeof import('../support/auth-helpers');
-  const t = await startTestApp({
-    // MAX_UPLOAD_MB=1: the corpus PDFs (≈ 300 KB) pass, the test's 1.5 MB file gets the 413.
-    env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password, WEB_DIR: WEB_DIST, MAX_UPLOAD_MB: '1' },
-  });
-  // Stream the canned answer in small pieces with a pause, so the test (and a screenshot) sees it grow.
-  t.fake.configure({ tokenDelayMs: 25, charactersPerPiece: 4 });
-  const ui = await fetch(`${t.url}/login`);
-  if (ui.ok && (ui.headers.get('content-type') ?? '').includes('text/html')) {
-    return { baseUrl: t.url, adminEmail: TEST_ADMIN.email, adminPassword: TEST_ADMIN.password, stop: () => t.close() };
-  }
-  // The app did not serve web/dist: under Test.createTestingModule, ServeStaticModule picks its no-op loader
-  // (no HTTP adapter exists yet when its providers are built). The harness fixes that with
-  // `.overrideProvider(AbstractLoader).useValue(new ExpressLoader())` (@nestjs/serve-static); until then the
-  // UI is served by a small proxy in front of the real API, so the walk still runs against the real backend.
-  console.warn('the test app does not serve web/dist at / — serving it through test/ui/support/ui-proxy.ts');
-  const proxy = await startUiProxy(WEB_DIST, t.url);
-  return {
-    baseUrl: proxy.url,
-    adminEmail: TEST_ADMIN.email,
-    adminPassword: TEST_ADMIN.password,
-    stop: async () => {
-      await proxy.stop();
-      await t.close();
-    },
-  };
-}
 
 const WEB_DIST = path.resolve(__dirname, '../../web/dist');
 const built = existsSync(path.join(WEB_DIST, 'index.html'));
@@ -105,74 +65,135 @@ if (!runnable) {
 }
 const d = runnable ? describe : describe.skip;
 
+/** Streams the canned answer in small pieces with a pause, so the test (and a screenshot) sees it grow. */
+const FAKE_OPTIONS: FakeOllamaOptions = { tokenDelayMs: 25, charactersPerPiece: 4 };
+const NEW_PASSWORD = 'new-password-456';
+
 d('admin UI end to end (real backend, fake Ollama)', () => {
-  let app: UiApp;
+  let fake: FakeOllama;
+  let t: TestApp;
   let browser: Browser;
-  let ctx: BrowserContext;
   let page: Page;
   let kbId: string;
+  let adminPassword: string = TEST_ADMIN.password;
   const kbName = `UI walk ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
   const R_DATA = corpusFile('R-data.pdf');
   const ZH = corpusFile('zhlipsum.pdf');
 
+  let apiToken: string | undefined;
+  /** The REST API as a script would call it, to check what the UI did. */
+  async function api<T>(urlPath: string, init: RequestInit = {}): Promise<T> {
+    apiToken ??= (await apiLogin(t, TEST_ADMIN.email, adminPassword)).token;
+    const token = apiToken;
+    const res = await fetch(`${t.url}${urlPath}`, { ...init, headers: { ...bearer(token), ...init.headers } });
+    if (!res.ok) throw new Error(`${urlPath} → ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  /** Presses the banner's "check again" until its text matches (the app's HTTP pool may need one retry). */
+  async function recheckBannerUntil(expected: RegExp): Promise<string> {
+    const banner = page.locator('[data-testid="health-banner"]');
+    let text = '';
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await banner.locator('button').click();
+      await page.waitForFunction(
+        () =>
+          !(globalThis as unknown as PageGlobals).document.querySelector('[data-testid="health-banner"] .is-loading'),
+      );
+      text = await banner.innerText().catch(() => '');
+      if (expected.test(text)) return text;
+      await page.waitForTimeout(200);
+    }
+    throw new Error(`the banner never matched ${expected}; it said: ${text}`);
+  }
+
   beforeAll(async () => {
-    app = await startApp();
+    fake = await FakeOllama.start({ port: 0, ...FAKE_OPTIONS });
+    t = await startTestApp({
+      fake,
+      // MAX_UPLOAD_MB=1: the corpus PDFs (≈ 300 KB) pass, the test's 1.5 MB file gets the 413.
+      env: {
+        ADMIN_EMAIL: TEST_ADMIN.email,
+        ADMIN_PASSWORD: TEST_ADMIN.password,
+        WEB_DIR: WEB_DIST,
+        MAX_UPLOAD_MB: '1',
+      },
+    });
     browser = await launchBrowser();
-    ctx = await newContext(browser, { viewport: DESKTOP, locale: 'zh-CN' });
+    const ctx = await newContext(browser, { viewport: DESKTOP, locale: 'zh-CN' });
     page = await ctx.newPage();
     page.setDefaultTimeout(20_000);
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.stop();
+    await t?.close();
+    await fake?.stop();
   });
 
-  it('serves the login page within the 400 KB gzipped-JS budget', async () => {
+  it('serves the UI at / and the login page within the 400 KB gzipped-JS budget', async () => {
     const js = await measureJs(page, async () => {
-      await page.goto(`${app.baseUrl}/login`, { waitUntil: 'networkidle' });
+      await page.goto(`${t.url}/login`, { waitUntil: 'networkidle' });
     });
     console.log(`login page JS: ${js.files} files, ${(js.gzipBytes / 1024).toFixed(1)} KB gzip`);
     expect(js.gzipBytes).toBeLessThanOrEqual(400 * 1024);
+    await expect(page.locator('h1').innerText()).resolves.toContain('登录'); // the browser's language first
     await screenshot(page, 'desktop-01-login');
   });
 
-  it('logs in', async () => {
-    await login(page, app.baseUrl, app.adminEmail, app.adminPassword);
+  it("shows the server's message on a wrong password", async () => {
+    await page.locator(field('login-email')).fill(TEST_ADMIN.email);
+    await page.locator(field('login-password')).fill('wrong-password');
+    await page.locator('[data-testid="login-submit"]').click();
+    await expect(page.locator('[data-testid="login-error"]').innerText()).resolves.toContain('Wrong email or password');
+  });
+
+  it('logs in and creates a knowledge base', async () => {
+    await login(page, t.url, TEST_ADMIN.email, adminPassword);
     await screenshot(page, 'desktop-02-knowledge-bases');
-  });
-
-  it('creates a knowledge base', async () => {
     kbId = await createKnowledgeBase(page, kbName, 'R-data.pdf + zhlipsum.pdf');
+    expect(kbId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('uploads R-data.pdf and a Chinese PDF through the dialog; both progress bars reach ready', async () => {
+  it('uploads two PDFs through the dialog with per-file verdicts; both progress bars reach ready', async () => {
     const progress = await watchProgress(page);
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'zhiku-ui-'));
     const big = path.join(tmp, 'too-big.pdf');
     writeFileSync(big, Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1536 * 1024, 32)]));
     const zip = path.join(tmp, 'archive.zip');
     writeFileSync(zip, 'PK\u0003\u0004');
-    const verdicts = await uploadThroughDialog(page, [R_DATA, ZH, big, zip]);
+    const renamed = path.join(tmp, 'renamed.pdf');
+    writeFileSync(renamed, 'PK\u0003\u0004 a zip pretending to be a PDF');
+
+    const verdicts = await uploadThroughDialog(page, [R_DATA, ZH, big, zip, renamed]);
     expect(verdicts['R-data.pdf'].verdict).toBe('accepted');
     expect(verdicts['zhlipsum.pdf'].verdict).toBe('accepted');
-    // per-file rejections, in words: 413 from the server, wrong type refused before sending
-    expect(verdicts['too-big.pdf'].verdict).toBe('rejected');
-    expect(verdicts['too-big.pdf'].reason).toMatch(/文件过大|Too big/);
-    expect(verdicts['archive.zip'].verdict).toBe('rejected');
-    expect(verdicts['archive.zip'].reason).toMatch(/类型不支持|Wrong type/);
+    // Per-file rejections, in words: 413 from the server, a .zip refused before sending, 415 for the content.
+    expect(verdicts['too-big.pdf']).toEqual({ verdict: 'rejected', reason: expect.stringMatching(/文件过大|Too big/) });
+    expect(verdicts['archive.zip']).toEqual({
+      verdict: 'rejected',
+      reason: expect.stringMatching(/类型不支持|Wrong type/),
+    });
+    expect(verdicts['renamed.pdf']).toEqual({
+      verdict: 'rejected',
+      reason: expect.stringMatching(/类型不支持|Wrong type/),
+    });
+    expect(verdicts['renamed.pdf'].reason).toMatch(/ZIP/i); // the server says what the file really is
     await screenshot(page, 'desktop-03-upload-dialog');
     await closeDialog(page);
+
     await waitForReady(page, ['R-data.pdf', 'zhlipsum.pdf'], 240_000);
     const seen = await progress();
     console.log(`progress values shown: ${[...new Set(seen)].join(', ')}`);
     expect(seen.length).toBeGreaterThan(0); // the bars were on screen and updated from the events stream
     await screenshot(page, 'desktop-04-documents');
 
-    // Same bytes again: the dialog says "duplicate" and no new row appears.
+    // Same bytes again: the dialog says "duplicate" and the server keeps one document.
     const again = await uploadThroughDialog(page, [R_DATA]);
     expect(again['R-data.pdf'].verdict).toBe('duplicate');
     await closeDialog(page);
+    const docs = await api<{ items: { filename: string }[] }>(`/api/knowledge-bases/${kbId}/documents`);
+    expect(docs.items.map((doc) => doc.filename).sort()).toEqual(['R-data.pdf', 'zhlipsum.pdf']);
   }, 300_000);
 
   it('shows the chunks of a document with page numbers', async () => {
@@ -183,7 +204,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('runs a hit test that returns passages (English, and Chinese from the Chinese PDF)', async () => {
-    const en = await runHitTest(page, kbId, app.baseUrl, 'read.table data frame');
+    const en = await runHitTest(page, kbId, t.url, 'read.table data frame');
     expect(en.count).toBeGreaterThan(0);
     expect(en.marks.length).toBeGreaterThan(0);
     // A Chinese query taken from the indexed Chinese text itself (zhlipsum is random Chinese).
@@ -202,88 +223,336 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
       return (text.match(/[\u4e00-\u9fff]{4}/) ?? [''])[0];
     }, kbId);
     expect(zhQuery).toMatch(/^[\u4e00-\u9fff]{4}$/);
-    const zh = await runHitTest(page, kbId, app.baseUrl, zhQuery);
+    const zh = await runHitTest(page, kbId, t.url, zhQuery);
     expect(zh.count).toBeGreaterThan(0);
     expect(zh.marks.join('')).toMatch(/[\u4e00-\u9fff]/);
     await screenshot(page, 'desktop-06-hit-test');
   });
 
-  it('shows the knowledge-base settings', async () => {
-    await page.goto(`${app.baseUrl}/knowledge-bases/${kbId}/settings`);
-    await page.locator(field('kb-prompt')).waitFor();
+  it('saves the knowledge-base settings', async () => {
+    await page.goto(`${t.url}/knowledge-bases/${kbId}/settings`);
+    await page.locator(field('kb-prompt')).fill('只根据资料回答。');
+    await page.locator('[data-testid="kb-settings-save"]').click();
+    await page.locator('.el-message--success').waitFor();
+    const kb = await api<{ settings: { prompt?: string } }>(`/api/knowledge-bases/${kbId}`);
+    expect(kb.settings.prompt).toBe('只根据资料回答。');
     await screenshot(page, 'desktop-07-kb-settings');
   });
 
-  it('asks a question: the answer streams in, with a clickable citation that opens the source', async () => {
-    const r = await ask(page, app.baseUrl, kbId, 'How do I read a CSV file into a data frame?');
+  it('asks: the answer streams in with a clickable citation that opens the source; a follow-up in Chinese', async () => {
+    const r = await ask(page, t.url, kbId, 'How do I read a CSV file into a data frame?');
     expect(r.answer.length).toBeGreaterThan(0);
     expect(r.sawPartial).toBe(true);
     expect(r.citations).toBeGreaterThan(0);
     await screenshot(page, 'desktop-08-chat');
     const c = await openFirstCitation(page);
     expect(c.doc).toMatch(/\.pdf$/);
+    expect(c.pages).toMatch(/第 \d+|p\. \d+/);
     expect(c.snippet.length).toBeGreaterThan(0);
     await screenshot(page, 'desktop-09-citation');
+    // "open original" fetches the file with the token and opens it at the page
     const popup = page.waitForEvent('popup');
     await page.locator('[data-testid="citation-open"]').click();
     const win = await popup;
-    await win.waitForURL(/^blob:/);
+    await win.waitForURL(/^blob:.*#page=\d+$/);
     await win.close();
     await closeDialog(page);
     await page.locator('[data-testid="chat-trace"]').last().click();
     await page.locator('.el-drawer__body .sec').first().waitFor();
     await screenshot(page, 'desktop-10-trace');
     await page.keyboard.press('Escape');
+
+    const r2 = await ask(page, t.url, kbId, '这份资料讲了什么？');
+    expect(r2.answer.length).toBeGreaterThan(0);
+    const list = await api<{ items: { id: string }[] }>(`/api/knowledge-bases/${kbId}/conversations`);
+    expect(list.items).toHaveLength(1);
+    const conversation = await api<{ messages: unknown[] }>(`/api/conversations/${list.items[0].id}`);
+    expect(conversation.messages).toHaveLength(4); // both turns in the same conversation
   }, 180_000);
 
-  it('shows the models, API keys, users and settings pages', async () => {
-    await page.goto(`${app.baseUrl}/models`);
-    await page.locator('[data-testid="ollama-status"] .el-tag').first().waitFor();
-    await screenshot(page, 'desktop-11-models');
-    await page.goto(`${app.baseUrl}/keys`);
+  it("lists Ollama's models and pulls one with a live progress bar (relayed from Ollama's /api/pull)", async () => {
+    fake.configure({ missingModels: ['qwen3:0.6b'], tokenDelayMs: 150 });
+    try {
+      await page.goto(`${t.url}/models`);
+      const table = page.locator('[data-testid="model-table"]');
+      await table.getByText('bge-m3:latest').waitFor();
+      expect(await table.getByText('qwen3:0.6b').count()).toBe(0);
+      await expect(page.locator('[data-testid="ollama-status"]').innerText()).resolves.toContain(fake.url);
+
+      await page.locator(field('pull-name')).fill('qwen3:0.6b');
+      await page.locator('[data-testid="pull-start"]').click();
+      // The bar moves through Ollama's download steps before it completes.
+      await page.waitForFunction(() => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const n = parseInt(
+          document.querySelector('[data-testid="pull-progress"] .el-progress__text')?.textContent ?? '',
+        );
+        return n > 0 && n < 100;
+      });
+      await page.locator('[data-testid="pull-progress"] .el-progress.is-success').waitFor();
+      await table.getByText('qwen3:0.6b').waitFor();
+      await screenshot(page, 'desktop-11-models');
+
+      // A name Ollama's library does not know: the error in words, no success.
+      await page.locator(field('pull-name')).fill('no-such-model:1b');
+      await page.locator('[data-testid="pull-start"]').click();
+      await page.locator('[data-testid="pull-progress"] .el-progress.is-exception').waitFor();
+      await expect(page.locator('[data-testid="pull-progress"]').innerText()).resolves.toContain('no-such-model:1b');
+    } finally {
+      fake.configure({ tokenDelayMs: FAKE_OPTIONS.tokenDelayMs });
+    }
+  });
+
+  it('creates an API key, shows the secret once with a curl example, and revokes it', async () => {
+    await page.goto(`${t.url}/keys`);
     await page.locator('[data-testid="key-create"]').click();
     await page.locator(field('key-name')).fill('UI walk key');
     await page.locator('[data-testid="key-save"]').click();
-    await expect(page.locator('[data-testid="key-secret"]').innerText()).resolves.toMatch(/^zk_/);
+    const secret = (await page.locator('[data-testid="key-secret"]').innerText()).trim();
+    expect(secret).toMatch(/^zk_/);
+    await expect(page.locator('.el-dialog pre').first().innerText()).resolves.toContain(`Bearer ${secret}`);
     await screenshot(page, 'desktop-12-api-keys');
-    await page.keyboard.press('Escape');
-    await page.goto(`${app.baseUrl}/users`);
-    await page.locator('[data-testid="user-table"]').getByText(app.adminEmail).waitFor();
+    await page
+      .locator('.el-dialog__footer button')
+      .filter({ hasText: /关闭|Close/ })
+      .last()
+      .click();
+    await page.locator('[data-testid="key-revoke"]').first().click();
+    await page.locator('.el-message-box .el-button--danger').click();
+    await page.locator('[data-testid="key-table"]').getByText('UI walk key').waitFor({ state: 'detached' });
+    // The revoked secret no longer opens anything.
+    expect((await fetch(`${t.url}/api/knowledge-bases`, { headers: bearer(secret) })).status).toBe(401);
+  });
+
+  it('shows the users and settings pages', async () => {
+    await page.goto(`${t.url}/users`);
+    await page.locator('[data-testid="user-table"]').getByText(TEST_ADMIN.email).waitFor();
     await screenshot(page, 'desktop-13-users');
-    await page.goto(`${app.baseUrl}/settings`);
+    await page.goto(`${t.url}/settings`);
     await page.locator('[data-testid="settings-lang"]').waitFor();
     await screenshot(page, 'desktop-14-settings');
   });
 
-  it('switches the language', async () => {
-    await page.goto(`${app.baseUrl}/knowledge-bases`);
+  it('shows a banner with the fix on every page while Ollama is down or a configured model is missing', async () => {
+    const port = fake.port;
+    await fake.stop();
+    try {
+      await page.goto(`${t.url}/knowledge-bases`);
+      const banner = page.locator('[data-testid="health-banner"]');
+      await banner.waitFor();
+      await expect(banner.innerText()).resolves.toContain('OLLAMA_HOST=0.0.0.0');
+      await screenshot(page, 'desktop-15-ollama-down-banner');
+      await page.goto(`${t.url}/chat?kb=${kbId}`);
+      await expect(banner.innerText()).resolves.toContain('OLLAMA_HOST=0.0.0.0');
+    } finally {
+      // Ollama comes back at the same address, but without the chat model.
+      fake = await FakeOllama.start({ port, ...FAKE_OPTIONS, missingModels: ['qwen2.5:7b'] });
+    }
+    const missing = await recheckBannerUntil(/ollama pull qwen2\.5:7b/);
+    expect(missing).toContain('qwen2.5:7b');
+    await screenshot(page, 'desktop-16-model-missing-banner');
+    fake.configure({ missingModels: [] });
+    await page.locator('[data-testid="health-banner"] button').click();
+    await page.locator('[data-testid="health-banner"]').waitFor({ state: 'detached' });
+  });
+
+  it('switches the language to English and remembers it', async () => {
+    await page.goto(`${t.url}/knowledge-bases`);
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('知识库');
     await switchLanguage(page, 'en');
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('Knowledge bases');
-    await screenshot(page, 'desktop-15-knowledge-bases-en');
-    await page.goto(`${app.baseUrl}/knowledge-bases/${kbId}/documents`);
+    await page.reload();
+    await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('Knowledge bases');
+    await screenshot(page, 'desktop-17-knowledge-bases-en');
+    await page.goto(`${t.url}/knowledge-bases/${kbId}/documents`);
     await page.locator('[data-doc-name="R-data.pdf"]').waitFor();
-    await screenshot(page, 'desktop-16-documents-en');
+    await screenshot(page, 'desktop-18-documents-en');
+    await page.goto(`${t.url}/chat?kb=${kbId}`);
+    await page.locator('[data-testid="chat-conversations"] .conv-open').first().click();
+    await page.locator('[data-testid="chat-answer"]').first().waitFor();
+    await screenshot(page, 'desktop-19-chat-en');
   });
 
-  it('works at phone width without horizontal scrolling', async () => {
+  it('reaches the upload drop zone and the chat input by keyboard', async () => {
+    await page.goto(`${t.url}/knowledge-bases/${kbId}/documents`);
+    await page.locator('[data-testid="upload-open"]').waitFor();
+    expect(await tabUntilFocused(page, '[data-testid="upload-open"]')).toBe(true);
+    await page.keyboard.press('Enter');
+    const drop = '[data-testid="upload-drop"]';
+    await page.locator(drop).waitFor();
+    await settle(page);
+    expect(await tabUntilFocused(page, drop, 10)).toBe(true);
+    // Enter on the focused drop zone opens the file chooser (Space does too). Under load the dialog's
+    // focus trap can still move focus once right after opening: then Tab back and press again.
+    let chooser = await Promise.all([
+      page.waitForEvent('filechooser', { timeout: 3_000 }).catch(() => null),
+      page.keyboard.press('Enter'),
+    ]).then(([c]) => c);
+    if (!chooser) {
+      await tabUntilFocused(page, drop, 10);
+      [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    }
+    await chooser.setFiles([ZH]);
+    await page.locator('[data-testid="upload-item"]').first().waitFor();
+    await closeDialog(page);
+
+    await page.goto(`${t.url}/chat?kb=${kbId}`);
+    await page.locator(field('chat-input')).waitFor();
+    expect(await tabUntilFocused(page, field('chat-input'))).toBe(true);
+    await page.keyboard.type('What is a data frame?');
+    const answers = page.locator('[data-testid="chat-answer"]');
+    await page.keyboard.press('Enter');
+    await answers.first().waitFor();
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageGlobals).document
+          .querySelector('[data-testid="chat-answer"]')
+          ?.getAttribute('data-status') === 'done',
+    );
+  });
+
+  it('deletes a conversation', async () => {
+    await page.goto(`${t.url}/chat?kb=${kbId}`);
+    const list = page.locator('[data-testid="chat-conversations"] .conv');
+    await list.first().waitFor();
+    const before = await list.count();
+    expect(before).toBe(2); // the walk's conversation and the keyboard one
+    await list.first().hover();
+    await list.first().locator('.conv-del').click();
+    await page.locator('.el-message-box .el-button--danger').click();
+    await page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="chat-conversations"] .conv')
+          .length === n,
+      before - 1,
+    );
+    const left = await api<{ items: unknown[] }>(`/api/knowledge-bases/${kbId}/conversations`);
+    expect(left.items).toHaveLength(before - 1);
+  });
+
+  it('changes the password from the user menu and stays signed in with the new session', async () => {
+    const oldToken = await page.evaluate(() =>
+      (globalThis as unknown as PageGlobals).localStorage.getItem('zhiku.token'),
+    );
+    await page.goto(`${t.url}/knowledge-bases`);
+    await page.locator('[data-testid="user-menu"]').click();
+    await page.locator('[data-testid="menu-password"]').click();
+    const dialog = page.locator('.el-dialog').filter({ has: page.locator('input[autocomplete="current-password"]') });
+    await dialog.waitFor();
+    await settle(page);
+    const inputs = dialog.locator('input[type="password"]');
+    await inputs.nth(0).fill(adminPassword);
+    await inputs.nth(1).fill(NEW_PASSWORD);
+    await inputs.nth(2).fill(NEW_PASSWORD);
+    await dialog.locator('.el-dialog__footer .el-button--primary').click();
+    await page.locator('.el-message--success').waitFor();
+    adminPassword = NEW_PASSWORD;
+    apiToken = undefined;
+
+    // The server ended the old session; the page keeps working with the new one.
+    expect((await fetch(`${t.url}/api/auth/me`, { headers: bearer(oldToken!) })).status).toBe(401);
+    await page.goto(`${t.url}/models`);
+    await page.locator('[data-testid="model-table"]').getByText('bge-m3:latest').waitFor();
+    expect(page.url()).toContain('/models');
+  });
+
+  it('works at phone width without horizontal scrolling, with the chat and the menu drawer', async () => {
     const phoneCtx = await newContext(browser, { viewport: PHONE, locale: 'zh-CN', mobile: true });
     const phone = await phoneCtx.newPage();
     phone.setDefaultTimeout(20_000);
     try {
-      await login(phone, app.baseUrl, app.adminEmail, app.adminPassword);
-      for (const [url, selector, shot] of [
-        ['/knowledge-bases', '[data-testid="kb-card"]', 'phone-01-knowledge-bases'],
-        [`/knowledge-bases/${kbId}/documents`, '[data-doc-name="R-data.pdf"]', 'phone-02-documents'],
-        [`/chat?kb=${kbId}`, field('chat-input'), 'phone-03-chat'],
-      ]) {
-        await phone.goto(`${app.baseUrl}${url}`);
+      await phone.goto(`${t.url}/login`);
+      await phone.locator(field('login-email')).waitFor();
+      expect(await hasHorizontalScroll(phone)).toBe(false);
+      await screenshot(phone, 'phone-01-login');
+      await login(phone, t.url, TEST_ADMIN.email, adminPassword);
+      const pages: [string, string, string][] = [
+        ['/knowledge-bases', '[data-testid="kb-card"]', 'phone-02-knowledge-bases'],
+        [`/knowledge-bases/${kbId}/documents`, '[data-doc-name="R-data.pdf"]', 'phone-03-documents'],
+        [`/knowledge-bases/${kbId}/hit-test`, field('hit-query'), 'phone-04-hit-test'],
+        [`/chat?kb=${kbId}`, field('chat-input'), 'phone-05-chat'],
+        ['/models', '[data-testid="model-table"]', 'phone-06-models'],
+        ['/keys', '[data-testid="key-table"]', 'phone-07-api-keys'],
+      ];
+      for (const [url, selector, shot] of pages) {
+        await phone.goto(`${t.url}${url}`);
         await phone.locator(selector).first().waitFor();
         expect({ url, scroll: await hasHorizontalScroll(phone) }).toEqual({ url, scroll: false });
         await screenshot(phone, shot);
       }
+      const r = await ask(phone, t.url, kbId, 'How do I read a CSV file?');
+      expect(r.citations).toBeGreaterThan(0);
+      expect(await hasHorizontalScroll(phone)).toBe(false);
+      await screenshot(phone, 'phone-08-chat-answer');
+      await phone.locator('[data-testid="nav-toggle"]').click();
+      await phone.locator('.el-drawer [data-testid="nav-models"]').waitFor();
+      await screenshot(phone, 'phone-09-nav-drawer');
     } finally {
       await phoneCtx.close();
     }
   });
+
+  it('goes back to login when the server rejects the stored token (401)', async () => {
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.setItem('zhiku.token', 'corrupted'));
+    await page.goto(`${t.url}/models`);
+    await page.waitForURL(/\/login\?redirect=(%2F|\/)models/);
+    await page.locator(field('login-email')).waitFor();
+  });
+
+  it('offers the first-run setup on a database without users, and the new administrator can work', async () => {
+    const database = `${TEST_DATABASE_NAME}_setup`;
+    const databaseUrl = `${PG_SERVER_URL}/${database}`;
+    await recreateDatabase(database);
+    await preparePostgres(databaseUrl, { migrate: true });
+    // ADMIN_* empty: no bootstrap administrator, so the first visitor is asked to create one.
+    const fresh = await startTestApp({
+      role: 'api',
+      fake,
+      env: { DATABASE_URL: databaseUrl, WEB_DIR: WEB_DIST, ADMIN_EMAIL: '', ADMIN_PASSWORD: '' },
+    });
+    const ctx = await newContext(browser, { locale: 'en-US' });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(20_000);
+    try {
+      await p.goto(`${fresh.url}/knowledge-bases`);
+      await p.waitForURL(/\/setup/);
+      await expect(p.locator('h1').innerText()).resolves.toContain('create the administrator');
+      await screenshot(p, 'desktop-00-setup-en');
+      await p.locator(field('setup-email')).fill('owner@example.com');
+      await p.locator(field('setup-password')).fill('s3cret-pass');
+      await p.locator(field('setup-confirm')).fill('s3cret-pass');
+      await p.locator('[data-testid="setup-submit"]').click();
+      await p.waitForURL(/\/knowledge-bases/);
+      await p.locator('[data-testid="kb-list"]').waitFor();
+
+      const setup = (await (await fetch(`${fresh.url}/api/setup`)).json()) as { required: boolean };
+      expect(setup.required).toBe(false);
+      const owner = await apiLogin(fresh, 'owner@example.com', 's3cret-pass');
+      expect(owner.user.role).toBe('admin');
+    } finally {
+      await ctx.close();
+      await fresh.close();
+      await dropDatabase(database);
+    }
+  });
 });
+
+async function withServer<T>(run: (admin: Client) => Promise<T>): Promise<T> {
+  const admin = new Client({ connectionString: `${PG_SERVER_URL}/postgres` });
+  await admin.connect();
+  try {
+    return await run(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad database name ${name}`);
+  await withServer((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+async function recreateDatabase(name: string): Promise<void> {
+  await dropDatabase(name);
+  await withServer((admin) => admin.query(`CREATE DATABASE ${name}`));
+}

@@ -1,6 +1,6 @@
 /**
- * The admin-UI walk as reusable steps, shared by the real-backend test (admin-ui.e2e-spec.ts) and the
- * mock-API test (admin-ui-mock.e2e-spec.ts). Every step waits on what a user would see, never on timers.
+ * The admin-UI walk as reusable steps (admin-ui.e2e-spec.ts). Every step waits on what a user would see,
+ * never on timers.
  */
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -76,6 +76,17 @@ export async function uploadThroughDialog(
     result[name] = { verdict, reason };
   }
   return result;
+}
+
+/** Presses Tab until `selector` has the keyboard focus; false if it never gets it within `maxTabs` presses. */
+export async function tabUntilFocused(page: Page, selector: string, maxTabs = 40): Promise<boolean> {
+  const target = page.locator(selector).first();
+  const focused = () => target.evaluate((el) => el === (globalThis as unknown as PageGlobals).document.activeElement);
+  for (let i = 0; i < maxTabs; i++) {
+    if (await focused()) return true;
+    await page.keyboard.press('Tab');
+  }
+  return focused();
 }
 
 /** Waits until no Vue enter/leave transition runs (Element Plus moves focus when a dialog has opened). */

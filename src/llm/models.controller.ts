@@ -1,0 +1,29 @@
+import { Body, Controller, Get, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AdminOnly } from '../auth/access.decorators';
+import { abortOnDisconnect, sse, writeEventStream } from '../chat/ask-response';
+import { PullModelDto } from './dto/pull-model.dto';
+import { ModelList, ModelsService } from './models.service';
+
+@ApiTags('models')
+@Controller('api/models')
+export class ModelsController {
+  constructor(private readonly models: ModelsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The Ollama URL and its installed models (any signed-in user); 503 when unreachable' })
+  list(): Promise<ModelList> {
+    return this.models.list();
+  }
+
+  /** Progress as text/event-stream: `progress` events, then `done` or `error` ({code, message}). */
+  @Post('pull')
+  @AdminOnly()
+  @ApiOperation({ summary: 'Pull a model into Ollama (admin), relaying its progress as server-sent events' })
+  @ApiProduces('text/event-stream')
+  async pull(@Body() { name }: PullModelDto, @Res() res: Response): Promise<void> {
+    const events = await this.models.startPull(name, abortOnDisconnect(res));
+    await writeEventStream(res, events, ({ event, data }) => sse(event, data));
+  }
+}
