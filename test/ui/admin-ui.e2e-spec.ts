@@ -6,8 +6,8 @@
  * Walk: log in → create a knowledge base → upload PDFs through the dialog (with a too-big file, a wrong
  * type and a ZIP renamed to .pdf) → both progress bars reach ready → chunks → hit test → settings → a
  * streamed answer with a clickable citation → models (pull with progress) → API keys → users → the Ollama
- * banners (fake stopped, then a model missing) → language → keyboard → conversation deletion → password
- * change → phone width → 401 back to login → first-run setup. Screenshots go to test-output/screenshots/.
+ * banners (fake stopped, then a model missing) → language → keyboard → conversation deletion → a member's
+ * password change → phone width → 401 back to login → first-run setup. Screenshots go to test-output/screenshots/.
  *
  * Run through the root jest config: `npm run web:build && npm run test:e2e -- --testPathPatterns test/ui`.
  * Skipped with a warning when /usr/bin/chromium or web/dist is missing.
@@ -19,7 +19,7 @@ import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { preparePostgres } from '../../src/database/migrate';
 import { FakeOllama, type FakeOllamaOptions } from '../fake-ollama/fake-ollama.server';
-import { bearer, login as apiLogin, TEST_ADMIN } from '../support/auth-helpers';
+import { bearer, createMember, login as apiLogin, TEST_ADMIN, uniqueEmail } from '../support/auth-helpers';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { PG_SERVER_URL, TEST_DATABASE_NAME } from '../support/test-env';
 import {
@@ -75,17 +75,18 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   let browser: Browser;
   let page: Page;
   let kbId: string;
-  let adminPassword: string = TEST_ADMIN.password;
   const kbName = `UI walk ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
   const R_DATA = corpusFile('R-data.pdf');
   const ZH = corpusFile('zhlipsum.pdf');
 
-  let apiToken: string | undefined;
+  let signedIn: Promise<string> | undefined;
+  const adminToken = (): Promise<string> =>
+    (signedIn ??= apiLogin(t, TEST_ADMIN.email, TEST_ADMIN.password).then((session) => session.token));
+
   /** The REST API as a script would call it, to check what the UI did. */
   async function api<T>(urlPath: string, init: RequestInit = {}): Promise<T> {
-    apiToken ??= (await apiLogin(t, TEST_ADMIN.email, adminPassword)).token;
-    const token = apiToken;
-    const res = await fetch(`${t.url}${urlPath}`, { ...init, headers: { ...bearer(token), ...init.headers } });
+    const headers = { ...bearer(await adminToken()), ...init.headers };
+    const res = await fetch(`${t.url}${urlPath}`, { ...init, headers });
     if (!res.ok) throw new Error(`${urlPath} → ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
@@ -149,7 +150,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('logs in and creates a knowledge base', async () => {
-    await login(page, t.url, TEST_ADMIN.email, adminPassword);
+    await login(page, t.url, TEST_ADMIN.email, TEST_ADMIN.password);
     await screenshot(page, 'desktop-02-knowledge-bases');
     kbId = await createKnowledgeBase(page, kbName, 'R-data.pdf + zhlipsum.pdf');
     expect(kbId).toMatch(/^[0-9a-f-]{36}$/);
@@ -381,17 +382,18 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     const drop = '[data-testid="upload-drop"]';
     await page.locator(drop).waitFor();
     await settle(page);
-    expect(await tabUntilFocused(page, drop, 10)).toBe(true);
-    // Enter on the focused drop zone opens the file chooser (Space does too). Under load the dialog's
-    // focus trap can still move focus once right after opening: then Tab back and press again.
-    let chooser = await Promise.all([
-      page.waitForEvent('filechooser', { timeout: 3_000 }).catch(() => null),
-      page.keyboard.press('Enter'),
-    ]).then(([c]) => c);
-    if (!chooser) {
-      await tabUntilFocused(page, drop, 10);
-      [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    // Enter on the focused drop zone opens the file chooser (Space does too). Under load the dialog's focus
+    // trap can still move focus right after opening: then Tab back and press again. One listener throughout,
+    // so a chooser that opens late is still caught.
+    const chooserOpened = page.waitForEvent('filechooser', { timeout: 20_000 });
+    const opened = () =>
+      Promise.race([chooserOpened.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 3_000))]);
+    for (const key of ['Enter', 'Space', 'Enter']) {
+      expect(await tabUntilFocused(page, drop, 10)).toBe(true);
+      await page.keyboard.press(key);
+      if (await opened()) break;
     }
+    const chooser = await chooserOpened;
     await chooser.setFiles([ZH]);
     await page.locator('[data-testid="upload-item"]').first().waitFor();
     await closeDialog(page);
@@ -415,8 +417,13 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     await page.goto(`${t.url}/chat?kb=${kbId}`);
     const list = page.locator('[data-testid="chat-conversations"] .conv');
     await list.first().waitFor();
-    const before = await list.count();
-    expect(before).toBe(2); // the walk's conversation and the keyboard one
+    const before = (await api<{ items: unknown[] }>(`/api/knowledge-bases/${kbId}/conversations`)).items.length;
+    await page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="chat-conversations"] .conv')
+          .length === n,
+      before,
+    );
     await list.first().hover();
     await list.first().locator('.conv-del').click();
     await page.locator('.el-message-box .el-button--danger').click();
@@ -431,29 +438,38 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('changes the password from the user menu and stays signed in with the new session', async () => {
-    const oldToken = await page.evaluate(() =>
-      (globalThis as unknown as PageGlobals).localStorage.getItem('zhiku.token'),
-    );
-    await page.goto(`${t.url}/knowledge-bases`);
-    await page.locator('[data-testid="user-menu"]').click();
-    await page.locator('[data-testid="menu-password"]').click();
-    const dialog = page.locator('.el-dialog').filter({ has: page.locator('input[autocomplete="current-password"]') });
-    await dialog.waitFor();
-    await settle(page);
-    const inputs = dialog.locator('input[type="password"]');
-    await inputs.nth(0).fill(adminPassword);
-    await inputs.nth(1).fill(NEW_PASSWORD);
-    await inputs.nth(2).fill(NEW_PASSWORD);
-    await dialog.locator('.el-dialog__footer .el-button--primary').click();
-    await page.locator('.el-message--success').waitFor();
-    adminPassword = NEW_PASSWORD;
-    apiToken = undefined;
+    // A user of its own: the other test files of this run share the database and sign in as TEST_ADMIN.
+    const member = await createMember(t, await adminToken(), uniqueEmail('ui-password'));
+    const ctx = await newContext(browser, { viewport: DESKTOP, locale: 'zh-CN' });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(20_000);
+    try {
+      await login(p, t.url, member.email, member.password);
+      const oldToken = await p.evaluate(() =>
+        (globalThis as unknown as PageGlobals).localStorage.getItem('zhiku.token'),
+      );
+      await p.locator('[data-testid="user-menu"]').click();
+      await p.locator('[data-testid="menu-password"]').click();
+      const dialog = p.locator('.el-dialog').filter({ has: p.locator('input[autocomplete="current-password"]') });
+      await dialog.waitFor();
+      await settle(p);
+      const inputs = dialog.locator('input[type="password"]');
+      await inputs.nth(0).fill(member.password);
+      await inputs.nth(1).fill(NEW_PASSWORD);
+      await inputs.nth(2).fill(NEW_PASSWORD);
+      await dialog.locator('.el-dialog__footer .el-button--primary').click();
+      await p.locator('.el-message--success').waitFor();
 
-    // The server ended the old session; the page keeps working with the new one.
-    expect((await fetch(`${t.url}/api/auth/me`, { headers: bearer(oldToken!) })).status).toBe(401);
-    await page.goto(`${t.url}/models`);
-    await page.locator('[data-testid="model-table"]').getByText('bge-m3:latest').waitFor();
-    expect(page.url()).toContain('/models');
+      // The server ended the old session; the page keeps working with the new one.
+      expect((await fetch(`${t.url}/api/auth/me`, { headers: bearer(oldToken!) })).status).toBe(401);
+      await p.goto(`${t.url}/models`);
+      await p.locator('[data-testid="model-table"]').getByText('bge-m3:latest').waitFor();
+      expect(p.url()).toContain('/models');
+      await expect(apiLogin(t, member.email, member.password)).rejects.toThrow(/401/);
+      await apiLogin(t, member.email, NEW_PASSWORD);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('works at phone width without horizontal scrolling, with the chat and the menu drawer', async () => {
@@ -465,7 +481,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
       await phone.locator(field('login-email')).waitFor();
       expect(await hasHorizontalScroll(phone)).toBe(false);
       await screenshot(phone, 'phone-01-login');
-      await login(phone, t.url, TEST_ADMIN.email, adminPassword);
+      await login(phone, t.url, TEST_ADMIN.email, TEST_ADMIN.password);
       const pages: [string, string, string][] = [
         ['/knowledge-bases', '[data-testid="kb-card"]', 'phone-02-knowledge-bases'],
         [`/knowledge-bases/${kbId}/documents`, '[data-doc-name="R-data.pdf"]', 'phone-03-documents'],
