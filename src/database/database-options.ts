@@ -17,6 +17,14 @@ export function buildDataSourceOptions(databaseUrl: string): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: 20, connectionTimeoutMillis: 5_000, application_name: 'zhiku' },
+    extra: {
+      max: 20,
+      // Generous: a worker parsing a 2,000-page PDF in the same process (ROLE=all) can hold the event
+      // loop for a while, and a request must not fail just because its connect callback ran late.
+      connectionTimeoutMillis: 30_000,
+      // Keep connections warm between a worker's batches instead of reconnecting every 10 s.
+      idleTimeoutMillis: 60_000,
+      application_name: 'zhiku',
+    },
   };
 }

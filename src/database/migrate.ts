@@ -9,7 +9,9 @@ const MIGRATION_LOCK_KEY = 7_460_211;
  * lock. Throws errors whose message says what to fix.
  */
 export async function preparePostgres(databaseUrl: string, { migrate }: { migrate: boolean }): Promise<string[]> {
-  const dataSource = new DataSource(buildDataSourceOptions(databaseUrl));
+  const options = buildDataSourceOptions(databaseUrl);
+  // At start-up a database that does not answer within seconds is a configuration problem.
+  const dataSource = new DataSource({ ...options, extra: { ...options.extra, max: 2, connectionTimeoutMillis: 10_000 } });
   try {
     await dataSource.initialize();
   } catch (err) {

@@ -5,17 +5,11 @@ import { OllamaClientService } from './ollama-client.service';
 import { OllamaStreamError } from './ollama-errors';
 
 /** An installed model, named the way the admin UI reads it (web/src/api/index.ts → toModel). */
-export interface InstalledModel {
-  name: string;
-  size: number;
-  modifiedAt?: string;
-  digest?: string;
-  family?: string;
-  parameterSize?: string;
+export type InstalledModel = Omit<ModelSummary, 'quantization'> & {
   quantizationLevel?: string;
   /** From /api/show (`embedding`, `completion`, …); left out when Ollama is too old to say or did not answer. */
   capabilities?: string[];
-}
+};
 
 export interface ModelList {
   /** The Ollama server zhiku talks to (OLLAMA_BASE_URL). */

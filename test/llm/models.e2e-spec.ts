@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { FakeOllama } from '../fake-ollama/fake-ollama.server';
 import { AuthSession, createMember, loginAsAdmin, TestMember } from '../support/auth-helpers';
+import { parseSse } from '../support/retrieval-fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 interface ServerEvent {
@@ -8,17 +9,7 @@ interface ServerEvent {
   data: Record<string, unknown>;
 }
 
-/** Splits a text/event-stream body into its events (each `event:` + one JSON `data:` line). */
-function parseEvents(body: string): ServerEvent[] {
-  return body
-    .split('\n\n')
-    .map((block) => block.split('\n').filter((line) => !line.startsWith(':') && line))
-    .filter((lines) => lines.length)
-    .map((lines) => ({
-      event: lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message',
-      data: JSON.parse(lines.find((l) => l.startsWith('data: '))?.slice(6) ?? 'null') as Record<string, unknown>,
-    }));
-}
+const parseEvents = (body: string) => parseSse(body) as ServerEvent[];
 
 describe('models API: list what Ollama has, pull with progress', () => {
   let fake: FakeOllama;

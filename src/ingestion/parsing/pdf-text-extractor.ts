@@ -7,8 +7,12 @@ import { PageText } from './pdf-text-cleanup';
 const CMAP_URL = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'cmaps') + path.sep;
 const STANDARD_FONT_URL =
   path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
-/** Pages read per getText call: bounds the memory pdf.js holds and lets progress move. */
-const PAGES_PER_WINDOW = 100;
+/**
+ * Pages read per getText call. pdf.js's in-process worker runs on promise chains that starve the event
+ * loop until a call returns, so windows stay small and each is followed by a macrotask yield: with 100
+ * pages a window, an API sharing the process (ROLE=all) stalled for seconds and its requests timed out.
+ */
+const PAGES_PER_WINDOW = 2;
 
 export interface PdfReadProgress {
   pagesRead: number;
@@ -46,6 +50,7 @@ export async function extractPdfPages(
         throw toPdfError(err);
       }
       await onProgress?.({ pagesRead: Math.min(last, pageCount), pageCount });
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return pages;
   } finally {
