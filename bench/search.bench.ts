@@ -41,7 +41,7 @@ const CONCURRENT_ASKS = 64;
 // ------------------------------------------------------------------ deterministic synthetic data
 
 /** mulberry32: a small seeded PRNG, so every run (and the query set) sees the same data. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
@@ -67,7 +67,7 @@ const SYLLABLES =
   );
 const STOP_WORDS = 'the of and to in is it that for on with as by this are be from at or an can which when'.split(' ');
 
-class Corpus {
+export class Corpus {
   readonly topics: number;
   private readonly vocabulary: string[];
   private readonly centres: Float32Array[] = [];
@@ -388,10 +388,12 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -11,7 +11,7 @@ const MAX_INDEXED_DIMENSION = 4000;
 const LEXEME_STATISTICS_TTL_MS = 5 * 60_000;
 const MAX_REMEMBERED_TERMS = 100_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
-export const MAX_RANKED_MATCHES = 5000;
+export const MAX_RANKED_MATCHES = 2500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ChunkSearchQuery {
@@ -21,11 +21,11 @@ export interface ChunkSearchQuery {
   dimension: number;
   /** Unit-length query embedding (vector and hybrid modes). */
   embedding?: number[];
-  /** The query segmented with segmentForKeywords (as the chunks were): ranks the keyword candidates. */
+  /** The query segmented with segmentForKeywords (as the chunks were). */
   keywordText: string;
   /**
-   * Which chunks the keyword leg ranks: those holding every term of at least one clause (see
-   * keywordCandidateClauses). By default any chunk holding any term of keywordText.
+   * Which chunks the keyword leg ranks, and by which terms: chunks holding every term of at least one
+   * clause, ranked by the clauses' terms (see keywordCandidateClauses). By default every term of keywordText.
    */
   candidateClauses?: string[][];
   /** How many candidates each leg contributes. */
@@ -202,7 +202,10 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   // Each term is quoted and the terms are OR-ed, so no operator or quote in the user's text can change the
   // query's shape; to_tsquery then normalises each term as the chunks' to_tsvector did (stemming, stop
   // words). Being a constant, it is folded at plan time: the planner sees how selective it is.
-  const tsquery = textQuery(q.keywordText.split(/\s+/).map((term) => [term]));
+  // Candidates are ranked by the terms that selected them: in a large knowledge base the commonest terms
+  // are left out of both (ts_rank_cd walks every position of every query term in a chunk).
+  const rankTerms = q.candidateClauses ? q.candidateClauses.flat() : q.keywordText.split(/\s+/);
+  const tsquery = textQuery(rankTerms.map((term) => [term]));
   const matchQuery = q.candidateClauses ? textQuery(q.candidateClauses) : tsquery;
 
   const ctes: string[] = [];

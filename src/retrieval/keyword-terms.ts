@@ -1,10 +1,10 @@
 /**
  * About how many chunks the keyword leg may rank. Ranking (ts_rank_cd) reads every candidate's row, so
  * a term that most chunks contain ("r", "use", "使用" in a library of R and LaTeX manuals) would make an
- * OR query rank much of the table. Such terms still count in the ranking; they just stop selecting
- * candidates once the rarer terms already bring this many.
+ * OR query rank much of the table. Such terms are left out (they say little about which passage is meant)
+ * once the rarer terms already bring this many candidates.
  */
-export const KEYWORD_CANDIDATE_BUDGET = 2000;
+export const KEYWORD_CANDIDATE_BUDGET = 1000;
 /** When even the rarest term is over budget, candidates must hold two of this many rarest terms. */
 const PAIRED_TERMS = 4;
 
