@@ -30,6 +30,8 @@ export interface ChunkSearchQuery {
   candidateClauses?: string[][];
   /** How many candidates each leg contributes. */
   candidates: number;
+  /** hnsw.ef_search; at least `candidates` (pgvector returns at most ef_search rows from an index scan). */
+  efSearch?: number;
 }
 
 /** One fused candidate, best first. Scores of a leg that did not run are null. */
@@ -82,7 +84,10 @@ export class ChunkSearchRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async search(query: ChunkSearchQuery): Promise<ChunkCandidate[]> {
-    const result = (await this.pool().query(buildSearchSql(query))) as unknown as QueryResult<CandidateRow>[];
+    const efSearch = query.efSearch ?? efSearchFor((await this.lexemeStatistics()).rows);
+    const result = (await this.pool().query(
+      buildSearchSql({ ...query, efSearch }),
+    )) as unknown as QueryResult<CandidateRow>[];
     const rows = result[result.length - 1].rows;
     return rows.map((row) => ({
       chunkId: row.chunk_id,
@@ -170,6 +175,15 @@ function textQuery(clauses: string[][]): string {
     ),
   ];
   return parts.length ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(parts.join(' | '))})` : 'NULL::tsquery';
+}
+
+/**
+ * How wide the HNSW search looks. Measured on clustered 1024-d data (bench:search): 100 gives recall@10 of
+ * 1.0 at 100,000 chunks, but 0.81 at 1,000,000, where 400 gives 0.96; wider costs more time, so only large
+ * tables get it.
+ */
+export function efSearchFor(chunks: number): number {
+  return chunks > 300_000 ? 400 : 100;
 }
 
 /** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */
@@ -268,7 +282,7 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   // JIT compiling, or starting parallel workers for, a statement this short costs more than running it.
   return `SET LOCAL jit = off;
     SET LOCAL max_parallel_workers_per_gather = 0;
-    SET LOCAL hnsw.ef_search = ${Math.max(100, candidates)};
+    SET LOCAL hnsw.ef_search = ${Math.max(candidates, Math.min(1000, Math.floor(q.efSearch ?? 100)))};
     SET LOCAL hnsw.iterative_scan = relaxed_order;
     WITH ${ctes.join(',\n    ')}
     SELECT c.id AS chunk_id, c.document_id, d.filename AS document_name, c.title, c.content, c.page_from, c.page_to,
