@@ -12,8 +12,9 @@
  * The data is clustered, not uniform: N/100 topics, each with a centre vector and its own words; a chunk is
  * its topic's centre plus noise, and its text mixes topic words with Zipf-distributed common words, so both
  * the HNSW graph and the GIN index see the skew of real documents. Chunks are written through the
- * ingestion's own ChunkRepository.insertChunks (segmentation, tsvector, halfvec), with the HNSW and GIN
- * indexes dropped during the load and rebuilt after it with the migration's definitions.
+ * ingestion's own ChunkRepository.insertChunks (segmentation, tsvector, halfvec), with the GIN index dropped
+ * during the load and rebuilt after it; the knowledge base's HNSW index is then built by
+ * ChunkRepository.ensureVectorIndex, as ingestion builds it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -31,7 +32,6 @@ const DATABASE_NAME = process.env.BENCH_DATABASE_NAME ?? (MILLION ? 'zhiku_bench
 process.env.DATABASE_URL = `${PG_SERVER_URL}/${DATABASE_NAME}`;
 process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 const KB_SLUG = `bench-${CHUNKS}`;
-const HNSW_INDEX = `chunks_embedding_hnsw_${DIMS}_idx`;
 const GIN_INDEX = 'chunks_search_vector_idx';
 const SEARCH_QUERIES = 500;
 const RECALL_QUERIES = 100;
@@ -173,9 +173,7 @@ async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<strin
   const { ChunkRepository } = await import('../src/documents/chunk.repository');
   const chunks = new ChunkRepository(db);
   await db.query('DELETE FROM knowledge_bases WHERE slug = $1', [KB_SLUG]);
-  // Loading into live HNSW/GIN indexes is slow (~250 rows/s for HNSW): drop them, load, then rebuild them
-  // as the migration defines them.
-  await db.query(`DROP INDEX IF EXISTS ${HNSW_INDEX}`);
+  // Loading into a live GIN index is slow: drop it, load, then rebuild it as the migration defines it.
   await db.query(`DROP INDEX IF EXISTS ${GIN_INDEX}`);
 
   const [kb] = await db.query(
@@ -222,10 +220,8 @@ async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<strin
     await tx.query(`SET LOCAL maintenance_work_mem = '${MILLION ? '6GB' : '2GB'}'`);
     await tx.query('SET LOCAL max_parallel_maintenance_workers = 2');
     await tx.query(`CREATE INDEX ${GIN_INDEX} ON chunks USING gin (search_vector)`);
-    await tx.query(
-      `CREATE INDEX ${HNSW_INDEX} ON chunks USING hnsw ((embedding::halfvec(${DIMS})) halfvec_cosine_ops) WHERE embedding_dims = ${DIMS}`,
-    );
   });
+  await chunks.ensureVectorIndex(kb.id, DIMS, { minChunks: 1, buildMemoryMb: MILLION ? 6144 : 2048 });
   await db.query('ANALYZE chunks');
   await db.query('ANALYZE documents');
   console.log(`  built the HNSW and GIN indexes in ${((Date.now() - indexStarted) / 1000).toFixed(0)} s`);
@@ -249,8 +245,9 @@ async function main(): Promise<void> {
        FROM knowledge_bases kb WHERE kb.slug = $1`,
     [KB_SLUG],
   );
+  const { vectorIndexName } = await import('../src/documents/chunk.repository');
   const [{ indexed }] = await db.query(`SELECT count(*)::int AS indexed FROM pg_indexes WHERE indexname IN ($1, $2)`, [
-    HNSW_INDEX,
+    kb ? vectorIndexName(kb.id) : '',
     GIN_INDEX,
   ]);
   if (REBUILD || !kb || kb.chunks !== CHUNKS || indexed !== 2) {
@@ -286,7 +283,7 @@ async function main(): Promise<void> {
   };
 
   const plan = await repo.explain(await searchQuery(queries[0], 'hybrid'));
-  const usesHnsw = /Index Scan using chunks_embedding_hnsw_1024_idx/.test(plan);
+  const usesHnsw = /Index Scan using chunks_hnsw_kb_/.test(plan);
   const usesGin = /Bitmap Index Scan on chunks_search_vector_idx/.test(plan);
   console.log(
     `\nPlan of a hybrid search: HNSW index ${usesHnsw ? 'used' : 'NOT used'}, GIN index ${usesGin ? 'used' : 'NOT used'}`,

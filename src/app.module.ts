@@ -21,7 +21,15 @@ import { RetrievalModule } from './retrieval/retrieval.module';
 const CORE_MODULES: Type[] = [AppConfigModule, LoggingModule, DatabaseModule, QueueModule, LlmModule, HealthModule];
 
 /** The HTTP API. */
-const API_MODULES: Type[] = [AuthModule, KnowledgeBasesModule, DocumentsModule, IngestionModule, RetrievalModule, ChatModule, ModelsModule];
+const API_MODULES: Type[] = [
+  AuthModule,
+  KnowledgeBasesModule,
+  DocumentsModule,
+  IngestionModule,
+  RetrievalModule,
+  ChatModule,
+  ModelsModule,
+];
 
 /** Bull processors and the reconciler; run them on as many machines as you like with ROLE=worker. */
 const WORKER_MODULES: Type[] = [IngestionWorkerModule];

@@ -61,7 +61,11 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     .setTitle('zhiku')
     .setDescription('知库: knowledge-base question answering over your documents with a local Ollama')
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An access token from /api/auth/login or an API key (zk_…)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An access token from /api/auth/login or an API key (zk_…)',
+    })
     .addSecurityRequirements('bearer')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs-json' });

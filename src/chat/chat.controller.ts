@@ -3,7 +3,8 @@ import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { KnowledgeBaseAccess } from '../auth/access.decorators';
 import { CurrentPrincipal, Principal } from '../auth/principal';
-import { abortOnDisconnect, sendAskResponse } from './ask-response';
+import { abortOnDisconnect } from '../common/http/server-sent-events';
+import { sendAskResponse } from './ask-response';
 import { ChatService } from './chat.service';
 import { AskDto } from './dto/ask.dto';
 

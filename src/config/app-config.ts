@@ -20,6 +20,13 @@ export interface AppConfig {
   maxUploadMb: number;
   embedBatchSize: number;
   embedConcurrency: number;
+  /**
+   * A knowledge base gets its HNSW index once it holds this many chunks (built in bulk, after the load that
+   * crosses the line); below it, vector search is an exact scan of its chunks, which is fast at that size.
+   */
+  vectorIndexMinChunks: number;
+  /** maintenance_work_mem for an HNSW build: the graph must fit for a fast in-memory build. */
+  vectorIndexBuildMemoryMb: number;
   /** Documents one worker process ingests at once. */
   ingestionConcurrency: number;
   /** Seconds between reconciler passes (re-enqueue documents whose job was lost, e.g. Redis lost its data). */
@@ -82,11 +89,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     return n;
   };
 
-  const databaseUrl = url(
-    'DATABASE_URL',
-    required('DATABASE_URL', 'e.g. postgres://postgres@127.0.0.1:5432/zhiku'),
-    ['postgres:', 'postgresql:'],
-  );
+  const databaseUrl = url('DATABASE_URL', required('DATABASE_URL', 'e.g. postgres://postgres@127.0.0.1:5432/zhiku'), [
+    'postgres:',
+    'postgresql:',
+  ]);
   const redisUrl = url('REDIS_URL', read('REDIS_URL', 'redis://127.0.0.1:6379')!, ['redis:', 'rediss:']);
   const ollamaBaseUrl = url(
     'OLLAMA_BASE_URL',
@@ -109,8 +115,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
 
   const adminEmail = read('ADMIN_EMAIL');
   const adminPassword = read('ADMIN_PASSWORD');
-  if (adminEmail && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) problems.push(`ADMIN_EMAIL is not an email address: "${adminEmail}"`);
-  if (adminPassword !== undefined && adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
+  if (adminEmail && !/^[^\s@]+@[^\s@]+$/.test(adminEmail))
+    problems.push(`ADMIN_EMAIL is not an email address: "${adminEmail}"`);
+  if (adminPassword !== undefined && adminPassword.length < 8)
+    problems.push('ADMIN_PASSWORD must be at least 8 characters');
   if ((adminEmail && !adminPassword) || (!adminEmail && adminPassword)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
@@ -132,6 +140,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     maxUploadMb: int('MAX_UPLOAD_MB', 100, 1, 10_240),
     embedBatchSize: int('EMBED_BATCH_SIZE', 32, 1, 1024),
     embedConcurrency: int('EMBED_CONCURRENCY', 2, 1, 64),
+    vectorIndexMinChunks: int('VECTOR_INDEX_MIN_CHUNKS', 2000, 1, 1_000_000_000),
+    vectorIndexBuildMemoryMb: int('VECTOR_INDEX_BUILD_MEMORY_MB', 1024, 64, 65_536),
     ingestionConcurrency: int('INGESTION_CONCURRENCY', 2, 1, 32),
     ingestionReconcileSec: int('INGESTION_RECONCILE_SEC', 60, 1, 86_400),
     ollamaTimeoutSec: int('OLLAMA_TIMEOUT_SEC', 300, 1, 86_400),

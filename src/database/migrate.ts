@@ -11,7 +11,10 @@ const MIGRATION_LOCK_KEY = 7_460_211;
 export async function preparePostgres(databaseUrl: string, { migrate }: { migrate: boolean }): Promise<string[]> {
   const options = buildDataSourceOptions(databaseUrl);
   // At start-up a database that does not answer within seconds is a configuration problem.
-  const dataSource = new DataSource({ ...options, extra: { ...options.extra, max: 2, connectionTimeoutMillis: 10_000 } });
+  const dataSource = new DataSource({
+    ...options,
+    extra: { ...options.extra, max: 2, connectionTimeoutMillis: 10_000 },
+  });
   try {
     await dataSource.initialize();
   } catch (err) {

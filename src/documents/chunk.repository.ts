@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
 import { KEYWORD_TS_CONFIG, segmentForKeywords } from '../common/text/keyword-segmenter';
 
 /** A chunk ready to be written: its text, where it came from, and its embedding. */
@@ -12,7 +13,33 @@ export interface ChunkWrite {
   pageTo: number | null;
   tokenCount: number;
   embedding: number[];
+  /** keywordText(title, content), when the caller computed it ahead (ingestion does, while chunking). */
+  keywords?: string;
 }
+
+/** Second key of the advisory lock that serialises HNSW builds of one knowledge base (first: a hash of its id). */
+const VECTOR_INDEX_LOCK_NAMESPACE = 7_460_213;
+const VECTOR_INDEX_PREFIX = 'chunks_hnsw_kb_';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** halfvec's HNSW limit; knowledge bases of larger models are searched exactly. */
+const MAX_INDEXED_DIMENSION = 4000;
+
+/** The HNSW index of one knowledge base's chunks (a partial index: its id and dimension are the predicate). */
+export function vectorIndexName(knowledgeBaseId: string): string {
+  if (!UUID.test(knowledgeBaseId)) throw new Error(`not a UUID: ${knowledgeBaseId}`);
+  return VECTOR_INDEX_PREFIX + knowledgeBaseId.replace(/-/g, '').toLowerCase();
+}
+
+export interface VectorIndexOptions {
+  minChunks: number;
+  buildMemoryMb: number;
+}
+
+export function vectorIndexOptions(config: AppConfig): VectorIndexOptions {
+  return { minChunks: config.vectorIndexMinChunks, buildMemoryMb: config.vectorIndexBuildMemoryMb };
+}
+
+export type VectorIndexOutcome = 'exists' | 'built' | 'too-small' | 'not-indexable';
 
 export interface ReadyResult {
   /** False when the document was deleted (or reindexed) meanwhile: nothing was changed. */
@@ -71,7 +98,7 @@ export class ChunkRepository {
         chunks.map((c) => c.pageTo),
         chunks.map((c) => c.tokenCount),
         chunks.map((c) => toVectorLiteral(c.embedding)),
-        chunks.map((c) => keywordText(c.title, c.content)),
+        chunks.map((c) => c.keywords ?? keywordText(c.title, c.content)),
       ],
     );
   }
@@ -127,6 +154,99 @@ export class ChunkRepository {
       );
       return { updated: true, replaced: replaced.map((r) => ({ id: r.id, storageKey: r.storage_key })) };
     });
+  }
+
+  /**
+   * Gives the knowledge base its HNSW index once it holds `minChunks` embedded chunks. Built in bulk with
+   * CREATE INDEX CONCURRENTLY (searches and other writes go on meanwhile; a graph that fits
+   * maintenance_work_mem builds ~4× faster than the same rows inserted one by one into an existing index).
+   * After that, new chunks join the index as they are written. Safe to call from several workers: builds
+   * of one knowledge base are serialised, and a build left invalid by a crash is dropped and redone.
+   */
+  async ensureVectorIndex(
+    knowledgeBaseId: string,
+    dims: number,
+    options: VectorIndexOptions,
+  ): Promise<VectorIndexOutcome> {
+    const name = vectorIndexName(knowledgeBaseId);
+    if (!Number.isInteger(dims) || dims < 1 || dims > MAX_INDEXED_DIMENSION) return 'not-indexable';
+    if ((await this.vectorIndexState(name)) === 'valid') return 'exists';
+    const [{ chunks }]: Array<{ chunks: number }> = await this.db.query(
+      `SELECT count(*)::int AS chunks FROM (
+         SELECT 1 FROM chunks WHERE knowledge_base_id = $1 AND embedding_dims = $2 LIMIT $3) enough`,
+      [knowledgeBaseId, dims, options.minChunks],
+    );
+    if (chunks < options.minChunks) return 'too-small';
+
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`SELECT pg_advisory_lock($2, hashtext($1))`, [knowledgeBaseId, VECTOR_INDEX_LOCK_NAMESPACE]);
+      try {
+        const state = await this.vectorIndexState(name, runner.query.bind(runner));
+        if (state === 'valid') return 'exists';
+        if (state === 'invalid') await runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        await runner.query(`SET maintenance_work_mem = '${Math.floor(options.buildMemoryMb)}MB'`);
+        // The same expression, operator class and predicate as the search's vector leg (buildSearchSql).
+        await runner.query(
+          `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON chunks
+             USING hnsw ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)
+             WHERE knowledge_base_id = '${knowledgeBaseId}'::uuid AND embedding_dims = ${dims}`,
+        );
+        return 'built';
+      } finally {
+        await runner.query(`RESET maintenance_work_mem`).catch(() => undefined);
+        await runner
+          .query(`SELECT pg_advisory_unlock($2, hashtext($1))`, [knowledgeBaseId, VECTOR_INDEX_LOCK_NAMESPACE])
+          .catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Removes a knowledge base's HNSW index (its rows are gone or going). */
+  async dropVectorIndex(knowledgeBaseId: string): Promise<void> {
+    await this.db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${vectorIndexName(knowledgeBaseId)}`);
+  }
+
+  /** Knowledge-base ids of HNSW indexes whose knowledge base no longer exists (deleted mid-build, say). */
+  async orphanedVectorIndexes(): Promise<string[]> {
+    const rows: Array<{ name: string }> = await this.db.query(
+      `SELECT i.indexname AS name FROM pg_indexes i
+        WHERE i.schemaname = current_schema() AND i.tablename = 'chunks' AND i.indexname LIKE '${VECTOR_INDEX_PREFIX.replace(/_/g, '\\_')}%'
+          AND NOT EXISTS (SELECT 1 FROM knowledge_bases kb
+                           WHERE replace(kb.id::text, '-', '') = substr(i.indexname, ${VECTOR_INDEX_PREFIX.length + 1}))`,
+    );
+    return rows.map(({ name }) => {
+      const hex = name.slice(VECTOR_INDEX_PREFIX.length);
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    });
+  }
+
+  /** Knowledge bases (id, dimension) without a valid HNSW index: candidates for ensureVectorIndex. */
+  async knowledgeBasesWithoutVectorIndex(): Promise<Array<{ id: string; dims: number }>> {
+    return this.db.query(
+      `SELECT kb.id, kb.embedding_dimension AS dims FROM knowledge_bases kb
+        WHERE NOT EXISTS (
+          SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+           WHERE c.relname = '${VECTOR_INDEX_PREFIX}' || replace(kb.id::text, '-', '')
+             AND c.relnamespace = current_schema()::regnamespace AND i.indisvalid)`,
+    );
+  }
+
+  private async vectorIndexState(
+    name: string,
+    query: (sql: string, params?: unknown[]) => Promise<Array<{ valid: boolean }>> = (sql, params) =>
+      this.db.query(sql, params),
+  ): Promise<'missing' | 'valid' | 'invalid'> {
+    const [row] = await query(
+      `SELECT i.indisvalid AND i.indisready AS valid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+        WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`,
+      [name],
+    );
+    if (!row) return 'missing';
+    return row.valid ? 'valid' : 'invalid';
   }
 
   /** A user's edit of one chunk; new content comes with its new embedding and keyword vector. */

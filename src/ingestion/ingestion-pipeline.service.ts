@@ -5,7 +5,7 @@ import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChunkRepository, ChunkWrite } from '../documents/chunk.repository';
+import { ChunkRepository, ChunkWrite, keywordText, vectorIndexOptions } from '../documents/chunk.repository';
 import { DocumentFileStore } from '../documents/document-file-store';
 import { Document, DocumentStatus, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
@@ -30,8 +30,7 @@ export type IngestOutcome = 'ready' | 'failed' | 'cancelled' | 'skipped';
 const PARSE_END = 25;
 const EMBED_START = 30;
 const PROGRESS_WRITE_INTERVAL_MS = 300;
-/** Chunks per INSERT, and INSERTs in flight at once (each on its own connection). */
-const WRITE_BATCH = 64;
+/** INSERTs in flight at once (each on its own connection), of one embedded batch each. */
 const WRITE_CONCURRENCY = 2;
 const POSTGRES_FOREIGN_KEY_VIOLATION = '23503';
 /** Any fixed number: second key of the per-document advisory lock (first: a hash of the id). */
@@ -81,6 +80,26 @@ class BoundedTasks {
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
+  }
+}
+
+/** A counting semaphore: acquire() resolves, with a release function, once a slot is free. */
+class Slots {
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private free: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
   }
 }
 
@@ -196,6 +215,8 @@ export class IngestionPipelineService implements OnModuleDestroy {
     });
     parsed.blocks.length = 0; // the page text is not needed any more
     if (!chunks.length) throw new IngestionError('EMPTY_DOCUMENT', 'The file contains no text to index.');
+    // Segmented for the keyword index now, so the embedding stage's thread only moves vectors.
+    const keywords = chunks.map((chunk) => keywordText(chunk.title, chunk.content));
 
     await progress.report('embedding', EMBED_START, { pageCount });
     const todo = await this.chunksStillToWrite(doc.id, chunks);
@@ -205,28 +226,41 @@ export class IngestionPipelineService implements OnModuleDestroy {
         chunkCount: written,
       });
 
-    // Ollama embeds the next group while PostgreSQL writes the previous ones (HNSW inserts are the
-    // slow part, so several write batches run at once on connections of their own).
+    // Ollama embeds batches back to back, EMBED_CONCURRENCY calls at once: a call's slot is handed on as
+    // soon as Ollama has answered, while its vectors are still being downloaded, parsed and written.
+    // Embedded batches waiting for a write are bounded, so slow writes slow embedding down instead of
+    // piling vectors up in memory.
+    const ollamaSlots = new Slots(this.config.embedConcurrency);
+    const batches = new BoundedTasks(this.config.embedConcurrency + WRITE_CONCURRENCY);
     const writes = new BoundedTasks(WRITE_CONCURRENCY);
-    const groupSize = this.config.embedBatchSize * this.config.embedConcurrency * 4;
     try {
-      for (let start = 0; start < todo.length; start += groupSize) {
-        const group = todo.slice(start, start + groupSize);
-        const vectors = await this.embed(group, knowledgeBase);
-        for (let from = 0; from < group.length; from += WRITE_BATCH) {
-          const batch = group.slice(from, from + WRITE_BATCH);
-          const batchVectors = vectors.slice(from, from + WRITE_BATCH);
+      for (let start = 0; start < todo.length; start += this.config.embedBatchSize) {
+        const batch = todo.slice(start, start + this.config.embedBatchSize);
+        await batches.add(async () => {
+          const release = await ollamaSlots.acquire();
+          let vectors: number[][];
+          try {
+            vectors = await this.embed(batch, knowledgeBase, release);
+          } finally {
+            release();
+          }
           await writes.add(async () => {
-            await this.write(doc, knowledgeBase, batch, batchVectors);
+            // Preparing a write takes milliseconds of CPU: let the next /api/embed request go out first.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            await this.write(doc, knowledgeBase, batch, vectors, keywords);
             written += batch.length;
+            await reportWritten();
           });
-        }
-        await reportWritten();
+        });
       }
+      await batches.drain();
       await writes.drain();
     } finally {
-      await writes.settle(); // nothing may still be writing once this run has given up
+      // Nothing may still be embedding or writing once this run has given up.
+      await batches.settle();
+      await writes.settle();
     }
+    await this.indexVectors(doc, knowledgeBase, progress, pageCount, chunks.length);
 
     const result = await this.chunks.markReady(doc.id, run, { chunkCount: chunks.length, pageCount });
     if (!result.updated) throw new IngestionCancelledError(doc.id);
@@ -237,6 +271,31 @@ export class IngestionPipelineService implements OnModuleDestroy {
     this.logger.log(
       `document ${doc.id} ("${doc.filename}") is ready: ${chunks.length} chunks, ${pageCount ?? 0} pages`,
     );
+  }
+
+  /**
+   * The load that brings a knowledge base to VECTOR_INDEX_MIN_CHUNKS builds its HNSW index in bulk, before
+   * the document turns ready (so search is indexed from then on); later loads join the index row by row.
+   */
+  private async indexVectors(
+    doc: Document,
+    knowledgeBase: KnowledgeBase,
+    progress: ProgressReporter,
+    pageCount: number | null,
+    chunkCount: number,
+  ): Promise<void> {
+    await progress.report('embedding', 99, { pageCount, chunkCount, statusDetail: 'Building the search index' }, true);
+    const started = Date.now();
+    const outcome = await this.chunks.ensureVectorIndex(
+      knowledgeBase.id,
+      knowledgeBase.embeddingDimension,
+      vectorIndexOptions(this.config),
+    );
+    if (outcome === 'built') {
+      this.logger.log(
+        `built the vector index of knowledge base ${knowledgeBase.id} in ${Date.now() - started} ms (with document ${doc.id})`,
+      );
+    }
   }
 
   /** Chunks an interrupted run of this document did not store yet; stored ones that no longer match go. */
@@ -254,10 +313,12 @@ export class IngestionPipelineService implements OnModuleDestroy {
     return chunks.filter((c) => !stored.has(c.ordinal) || outdatedOrdinals.has(c.ordinal));
   }
 
-  private async embed(group: TextChunk[], knowledgeBase: KnowledgeBase): Promise<number[][]> {
+  /** One /api/embed call; `onAnswered` runs once Ollama has answered, before the vectors are parsed. */
+  private async embed(batch: TextChunk[], knowledgeBase: KnowledgeBase, onAnswered?: () => void): Promise<number[][]> {
     let vectors: number[][];
     try {
-      vectors = await this.ollama.embedMany(group.map(embeddingInput), {
+      vectors = await this.ollama.embed(batch.map(embeddingInput), {
+        onAnswered,
         model: knowledgeBase.embeddingModel,
         signal: this.stopping.signal,
       });
@@ -280,8 +341,14 @@ export class IngestionPipelineService implements OnModuleDestroy {
     knowledgeBase: KnowledgeBase,
     group: TextChunk[],
     vectors: number[][],
+    /** Keyword text of every chunk of the document, by ordinal. */
+    keywords: string[],
   ): Promise<void> {
-    const rows: ChunkWrite[] = group.map((chunk, i) => ({ ...chunk, embedding: vectors[i] }));
+    const rows: ChunkWrite[] = group.map((chunk, i) => ({
+      ...chunk,
+      embedding: vectors[i],
+      keywords: keywords[chunk.ordinal],
+    }));
     try {
       await this.chunks.insertChunks(doc.id, doc.knowledgeBaseId, knowledgeBase.embeddingDimension, rows);
     } catch (err) {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ChunkRepository, vectorIndexOptions } from '../documents/chunk.repository';
 import { IngestionQueueService } from './ingestion-queue.service';
 
 /** A document touched this recently may still be getting its job; leave it to the uploader. */
@@ -14,7 +15,9 @@ const BATCH = 500;
  * INGESTION_RECONCILE_SEC, every document in a non-final status whose job is missing (Redis lost its
  * data), finished or failed for good (Ollama stayed down) gets its job back. Jobs that are waiting,
  * delayed or running are left alone; a running job whose worker died goes back to waiting through
- * Bull's stalled-job check, which each pass also runs.
+ * Bull's stalled-job check, which each pass also runs. Each pass also settles vector indexes: knowledge
+ * bases that reached VECTOR_INDEX_MIN_CHUNKS without one (a build interrupted by a crash, or data from
+ * before per-knowledge-base indexes) get it, and indexes of deleted knowledge bases go.
  */
 @Injectable()
 export class IngestionReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -25,6 +28,7 @@ export class IngestionReconcilerService implements OnApplicationBootstrap, OnMod
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly queue: IngestionQueueService,
+    private readonly chunks: ChunkRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,6 +65,20 @@ export class IngestionReconcilerService implements OnApplicationBootstrap, OnMod
     } catch (err) {
       this.logger.warn(`reconciling ingestion jobs failed (will try again): ${(err as Error).message}`);
     }
+    await this.reconcileVectorIndexes().catch((err: Error) =>
+      this.logger.warn(`reconciling vector indexes failed (will try again): ${err.message}`),
+    );
     return added;
+  }
+
+  private async reconcileVectorIndexes(): Promise<void> {
+    for (const knowledgeBaseId of await this.chunks.orphanedVectorIndexes()) {
+      await this.chunks.dropVectorIndex(knowledgeBaseId);
+    }
+    for (const kb of await this.chunks.knowledgeBasesWithoutVectorIndex()) {
+      if ((await this.chunks.ensureVectorIndex(kb.id, kb.dims, vectorIndexOptions(this.config))) === 'built') {
+        this.logger.log(`built the missing vector index of knowledge base ${kb.id}`);
+      }
+    }
   }
 }

@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { In, Not, Repository } from 'typeorm';
+import { openEventStream } from '../common/http/server-sent-events';
 import { Document, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
 import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { documentEventData } from './document-state.service';
 import { IngestionEventsService } from './ingestion-events.service';
-
-const HEARTBEAT_MS = 15_000;
 
 /**
  * Server-sent events of one knowledge base: first a `snapshot` of its unfinished documents, then
@@ -28,36 +27,23 @@ export class IngestionStreamService {
     const knowledgeBase = await findKnowledgeBaseOrFail(this.knowledgeBases, knowledgeBaseIdOrSlug);
     const updates = await this.events.forKnowledgeBase(knowledgeBase.id);
 
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    const send = (event: string, data: unknown): void => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    res.write('retry: 3000\n\n');
+    const stream = openEventStream(res);
+    stream.write('retry: 3000\n\n');
 
     // Subscribed before the snapshot is read, so no change falls between the two.
     const subscription = updates.subscribe((event) => {
-      send(event.type, event);
-      if (event.type === 'knowledge-base.deleted') res.end();
+      stream.send(event.type, event);
+      if (event.type === 'knowledge-base.deleted') stream.end();
     });
-    const heartbeat = setInterval(() => {
-      if (!res.writableEnded) res.write(': keep-alive\n\n');
-    }, HEARTBEAT_MS);
-    const close = (): void => {
-      clearInterval(heartbeat);
-      subscription.unsubscribe();
-    };
-    req.on('close', close);
-    res.on('close', close);
+    // The keep-alive stops by itself when the response closes.
+    const unsubscribe = (): void => subscription.unsubscribe();
+    req.on('close', unsubscribe);
+    res.on('close', unsubscribe);
 
     const unfinished = await this.documents.find({
       where: { knowledgeBaseId: knowledgeBase.id, status: Not(In([...FINAL_DOCUMENT_STATUSES])) },
       order: { createdAt: 'ASC' },
     });
-    send('snapshot', { knowledgeBaseId: knowledgeBase.id, documents: unfinished.map(documentEventData) });
+    stream.send('snapshot', { knowledgeBaseId: knowledgeBase.id, documents: unfinished.map(documentEventData) });
   }
 }

@@ -5,6 +5,7 @@ import { Principal } from '../auth/principal';
 import { DomainError, ValidationFailedError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ChunkRepository } from '../documents/chunk.repository';
 import { DocumentFileStore } from '../documents/document-file-store';
 import { Document } from '../documents/document.entity';
 import { IngestionEventsService } from '../ingestion/ingestion-events.service';
@@ -52,6 +53,7 @@ export class KnowledgeBasesService {
     private readonly ollama: OllamaClientService,
     private readonly queue: IngestionQueueService,
     private readonly files: DocumentFileStore,
+    private readonly chunks: ChunkRepository,
     private readonly events: IngestionEventsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -141,6 +143,9 @@ export class KnowledgeBasesService {
     await this.knowledgeBases.delete({ id: kb.id });
     await Promise.all(docs.map((d) => this.queue.cancel(d.id, d.ingestRun)));
     await this.files.remove(...docs.map((d) => d.storageKey));
+    // In the background: DROP INDEX CONCURRENTLY waits for any index build on chunks to finish. If it
+    // fails, the worker's reconciler drops indexes whose knowledge base is gone.
+    void this.chunks.dropVectorIndex(kb.id).catch(() => undefined);
     this.events.publish({ type: 'knowledge-base.deleted', knowledgeBaseId: kb.id });
   }
 

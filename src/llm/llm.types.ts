@@ -76,6 +76,11 @@ export interface EmbedOptions {
   /** Defaults to the configured embedding model. */
   model?: string;
   signal?: AbortSignal;
+  /**
+   * Called once Ollama has answered (status and headers are in), before the vectors are downloaded and
+   * parsed: from then on the model is free for the next call.
+   */
+  onAnswered?: () => void;
 }
 
 export interface EmbedManyOptions extends EmbedOptions {

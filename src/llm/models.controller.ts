@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../auth/access.decorators';
-import { abortOnDisconnect, sse, writeEventStream } from '../chat/ask-response';
+import { abortOnDisconnect, sseEvent, writeEventStream } from '../common/http/server-sent-events';
 import { PullModelDto } from './dto/pull-model.dto';
 import { ModelList, ModelsService } from './models.service';
 
@@ -24,6 +24,6 @@ export class ModelsController {
   @ApiProduces('text/event-stream')
   async pull(@Body() { name }: PullModelDto, @Res() res: Response): Promise<void> {
     const events = await this.models.startPull(name, abortOnDisconnect(res));
-    await writeEventStream(res, events, ({ event, data }) => sse(event, data));
+    await writeEventStream(res, events, ({ event, data }) => sseEvent(event, data));
   }
 }

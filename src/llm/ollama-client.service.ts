@@ -123,6 +123,7 @@ export class OllamaClientService {
         const response = await this.request('embed texts', (client) => client.embed({ model, input: texts }), {
           signal: opts.signal,
           model,
+          onAnswered: opts.onAnswered,
         });
         return this.checkVectors(response.embeddings, texts.length, model);
       } catch (err) {
@@ -371,9 +372,10 @@ export class OllamaClientService {
   // ---------------------------------------------------------------- plumbing
 
   /** A client whose every fetch obeys the guard; ollama-js passes no signal on non-streamed calls itself. */
-  private clientFor(guard: RequestGuard): Ollama {
+  private clientFor(guard: RequestGuard, onAnswered?: () => void): Ollama {
     const guardedFetch: typeof fetch = async (input, init) => {
       const response = await fetch(input, { ...init, signal: guard.signal });
+      onAnswered?.();
       if (response.ok || response.headers.get('content-type')?.includes('application/json')) return response;
       // ollama-js console.logs while reading a non-JSON error (Go's "404 page not found"); hand it JSON instead.
       const text = (await response.text()).trim();
@@ -389,12 +391,12 @@ export class OllamaClientService {
   private async request<T>(
     operation: string,
     run: (client: Ollama) => Promise<T>,
-    opts: RequestOptions & { model?: string },
+    opts: RequestOptions & { model?: string; onAnswered?: () => void },
   ): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.config.ollamaTimeoutSec * 1000;
     const guard = new RequestGuard(opts.signal, timeoutMs);
     try {
-      return await run(this.clientFor(guard));
+      return await run(this.clientFor(guard, opts.onAnswered));
     } catch (err) {
       throw toOllamaError(err, this.failureContext(operation, opts.model, guard, timeoutMs, false));
     } finally {

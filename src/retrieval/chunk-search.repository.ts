@@ -9,6 +9,7 @@ import { RRF_K, SearchMode } from './retrieval.types';
 /** Largest dimension the HNSW indexes (halfvec) accept; also the largest query vector we inline. */
 const MAX_INDEXED_DIMENSION = 4000;
 const LEXEME_STATISTICS_TTL_MS = 5 * 60_000;
+const CHUNK_COUNT_TTL_MS = 30_000;
 const MAX_REMEMBERED_TERMS = 100_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
 export const MAX_RANKED_MATCHES = 2500;
@@ -80,11 +81,12 @@ interface CandidateRow {
 export class ChunkSearchRepository {
   private statistics?: { readAt: number; value: LexemeStatistics };
   private readonly lexemes = new Map<string, string[]>();
+  private readonly chunkCounts = new Map<string, { readAt: number; value: number }>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async search(query: ChunkSearchQuery): Promise<ChunkCandidate[]> {
-    const efSearch = query.efSearch ?? efSearchFor((await this.lexemeStatistics()).rows);
+    const efSearch = query.efSearch ?? efSearchFor(await this.knowledgeBaseChunkCount(query.knowledgeBaseId));
     const result = (await this.pool().query(
       buildSearchSql({ ...query, efSearch }),
     )) as unknown as QueryResult<CandidateRow>[];
@@ -123,6 +125,22 @@ export class ChunkSearchRepository {
     const value = { shares: new Map(rows.map((r) => [r.lexeme, r.share])), rows: estimate };
     this.statistics = { readAt: Date.now(), value };
     return value;
+  }
+
+  /**
+   * Chunks of a knowledge base's ready documents (from the documents' counts), remembered for a while:
+   * statistics are table-wide, and a small knowledge base must not be searched as if it were the table.
+   */
+  async knowledgeBaseChunkCount(knowledgeBaseId: string): Promise<number> {
+    const known = this.chunkCounts.get(knowledgeBaseId);
+    if (known && Date.now() - known.readAt < CHUNK_COUNT_TTL_MS) return known.value;
+    const [{ chunks }]: Array<{ chunks: number }> = await this.dataSource.query(
+      `SELECT coalesce(sum(chunk_count), 0)::int AS chunks FROM documents WHERE knowledge_base_id = $1 AND status = 'ready'`,
+      [knowledgeBaseId],
+    );
+    if (this.chunkCounts.size > MAX_REMEMBERED_TERMS) this.chunkCounts.clear();
+    this.chunkCounts.set(knowledgeBaseId, { readAt: Date.now(), value: chunks });
+    return chunks;
   }
 
   /**
@@ -178,9 +196,9 @@ function textQuery(clauses: string[][]): string {
 }
 
 /**
- * How wide the HNSW search looks. Measured on clustered 1024-d data (bench:search): 100 gives recall@10 of
- * 1.0 at 100,000 chunks, but 0.81 at 1,000,000, where 400 gives 0.96; wider costs more time, so only large
- * tables get it.
+ * How wide the HNSW search of a knowledge base of `chunks` looks. Measured on clustered 1024-d data
+ * (bench:search): 100 gives recall@10 of 1.0 at 100,000 chunks, but 0.81 at 1,000,000, where 400 gives
+ * 0.96; wider costs more time, so only large knowledge bases get it.
  */
 export function efSearchFor(chunks: number): number {
   return chunks > 300_000 ? 400 : 100;

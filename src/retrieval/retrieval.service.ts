@@ -6,7 +6,7 @@ import { segmentForKeywords } from '../common/text/keyword-segmenter';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
 import { OllamaClientService } from '../llm/ollama-client.service';
-import { ChunkCandidate, ChunkSearchRepository } from './chunk-search.repository';
+import { ChunkCandidate, ChunkSearchRepository, efSearchFor } from './chunk-search.repository';
 import { keywordCandidateClauses } from './keyword-terms';
 import type { SearchDto } from './dto/search.dto';
 import {
@@ -81,14 +81,17 @@ export class RetrievalService {
 
     const started = performance.now();
     const keywordTerms = keywordText ? keywordText.split(' ') : [];
-    const candidateClauses =
-      mode === 'vector' || !keywordTerms.length
-        ? undefined
-        : keywordCandidateClauses(
-            keywordTerms,
-            await this.chunks.lexemesOf(keywordTerms),
-            await this.chunks.lexemeStatistics(),
-          );
+    const knowledgeBaseChunks = await this.chunks.knowledgeBaseChunkCount(kb.id);
+    let candidateClauses: string[][] | undefined;
+    if (mode !== 'vector' && keywordTerms.length) {
+      const [lexemes, statistics] = await Promise.all([
+        this.chunks.lexemesOf(keywordTerms),
+        this.chunks.lexemeStatistics(),
+      ]);
+      // Term shares are table-wide; applied to this knowledge base's size they estimate its matches.
+      const rows = Math.min(statistics.rows, knowledgeBaseChunks);
+      candidateClauses = keywordCandidateClauses(keywordTerms, lexemes, { ...statistics, rows });
+    }
     const fused = await this.chunks.search({
       knowledgeBaseId: kb.id,
       mode,
@@ -97,6 +100,7 @@ export class RetrievalService {
       keywordText,
       candidateClauses,
       candidates,
+      efSearch: efSearchFor(knowledgeBaseChunks),
     });
     const searchMs = elapsed(started);
 

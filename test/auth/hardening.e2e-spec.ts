@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { FakeOllama } from '../fake-ollama/fake-ollama.server';
-import { freePort } from '../ingestion/support/worker-process';
 import { bearer, createApiKey, createMember, loginAsAdmin, TEST_ADMIN } from '../support/auth-helpers';
+import { freePort } from '../support/free-port';
 import { deleteRedisKeys, startTestApp, TestApp } from '../support/test-app';
 import { auditEntries, db, seedKnowledgeBase } from './auth-fixtures';
 

@@ -244,9 +244,10 @@ export function findSources(messages: FakeChatMessage[]): Map<number, string> {
 }
 
 /**
- * What the fake model says. A rewrite request ("standalone" / "独立" anywhere in the system prompt or the last
- * user message) gets the follow-up question back. Otherwise the first source is quoted and cited `[n]`, the
- * second cited as well; with no sources it does not know. Chinese questions get a Chinese answer.
+ * What the fake model says. A rewrite request ("standalone" / "独立" in the system prompt; not in the user's
+ * message, where a question may well use the word) gets the follow-up question back. Otherwise the first source
+ * is quoted and cited `[n]`, the second cited as well; with no sources it does not know. Chinese questions get a
+ * Chinese answer.
  */
 export function fakeAnswer(messages: FakeChatMessage[]): string {
   const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -255,7 +256,7 @@ export function fakeAnswer(messages: FakeChatMessage[]): string {
     .filter((m) => m.role === 'system')
     .map((m) => m.content)
     .join('\n');
-  if (REWRITE_REQUEST.test(instructions) || REWRITE_REQUEST.test(lastUser)) return question;
+  if (REWRITE_REQUEST.test(instructions)) return question;
 
   const chinese = CJK_TEXT.test(question);
   const sources = findSources(messages);

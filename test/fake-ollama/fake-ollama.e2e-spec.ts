@@ -99,6 +99,13 @@ describe('fake Ollama', () => {
         { role: 'user', content: 'History:\nuser: what is zhiku?\n\nFollow-up question: how do I install it?' },
       ]),
     ).toBe('how do I install it?');
+    // Only the system prompt asks for a rewrite: a user may type the word in a question.
+    expect(
+      fakeAnswer([
+        { role: 'system', content: sources },
+        { role: 'user', content: 'Can zhiku run standalone?' },
+      ]),
+    ).toMatch(/^According to the sources: .* \[1\]/);
   });
 
   it('streams NDJSON ending in done with metrics, and obeys num_predict', async () => {

@@ -300,6 +300,7 @@ export class FakeOllama {
   // ---------------------------------------------------------------- dispatch
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = process.hrtime.bigint();
     const route = new URL(req.url ?? '/', 'http://fake').pathname;
     const method = req.method ?? 'GET';
     try {
@@ -331,7 +332,7 @@ export class FakeOllama {
           return this.show(await readBody(), res);
         case 'POST /api/embed':
           if (this.switches.legacyOnly) return this.sendText(res, 404, '404 page not found');
-          return await this.embed(await readBody(), res);
+          return await this.embed(await readBody(), res, receivedAt);
         case 'POST /api/embeddings':
           return await this.legacyEmbeddings(await readBody(), res);
         case 'POST /api/chat':
@@ -479,7 +480,7 @@ export class FakeOllama {
 
   // ---------------------------------------------------------------- embeddings
 
-  private async embed(body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
+  private async embed(body: Record<string, unknown>, res: http.ServerResponse, receivedAt: bigint): Promise<void> {
     const name = this.requireModelName(body);
     const input = body.input;
     let texts: string[];
@@ -497,7 +498,6 @@ export class FakeOllama {
     this.counters.activeEmbeds++;
     this.counters.maxActiveEmbeds = Math.max(this.counters.maxActiveEmbeds, this.counters.activeEmbeds);
     try {
-      await this.sleep(this.switches.embedLatencyMs);
       const dimension = this.dimensionOf(model);
       const requested = typeof body.dimensions === 'number' && body.dimensions > 0 ? body.dimensions : undefined;
       let vectors = '';
@@ -508,6 +508,8 @@ export class FakeOllama {
         tokens += estimateTokens(texts[i]);
       }
       this.counters.embeddedTexts += texts.length;
+      // The latency switch is the whole answer time, as with a real model: the fake's own work is part of it.
+      await this.sleep(this.switches.embedLatencyMs - Number(process.hrtime.bigint() - receivedAt) / 1e6);
       const totalNs = Number(process.hrtime.bigint() - started);
       // Written by hand: JSON.stringify of 20k × 1024 numbers would dominate the benchmark.
       this.sendRawJson(

@@ -48,7 +48,9 @@ describe('start-up failures are short and name the problem', () => {
     const port = await closedPort();
     const { code, output } = await runService({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/zhiku` });
     expect(code).not.toBe(0);
-    expect(output).toMatch(/Cannot connect to PostgreSQL at DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:\d+\/zhiku/);
+    expect(output).toMatch(
+      /Cannot connect to PostgreSQL at DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:\d+\/zhiku/,
+    );
     expect(output).not.toMatch(/\n\s+at /);
   });
 

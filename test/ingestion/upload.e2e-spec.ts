@@ -21,7 +21,12 @@ describe('Uploading documents', () => {
 
   it('ingests text, Markdown and Word files into page-less chunks under their headings', async () => {
     const kb = await api.createKnowledgeBase();
-    const word = await docx(['Installation', 'Run the installer and follow the steps.', '安装完成后重新启动电脑。']);
+    const word = await docx([
+      { heading: 1, text: 'Installation' },
+      'Run the installer and follow the steps.',
+      { heading: 2, text: '重新启动' },
+      '安装完成后重新启动电脑。',
+    ]);
     const docs = await api.uploadOk(kb.id, [
       { name: 'notes.txt', data: Buffer.from('Plain notes about vectors.\n\nSecond paragraph here.') },
       {
@@ -44,7 +49,11 @@ describe('Uploading documents', () => {
       ['知识库 › 向量', '向量存入 pgvector。', null],
     ]);
     const word2 = await api.allChunks(docs[2].id);
-    expect(word2.map((c) => c.content).join('\n')).toContain('安装完成后重新启动电脑。');
+    // Word's heading styles become the chunks' heading trail.
+    expect(word2.map((c) => [c.title, c.content])).toEqual([
+      ['Installation', 'Run the installer and follow the steps.'],
+      ['Installation › 重新启动', '安装完成后重新启动电脑。'],
+    ]);
 
     const one = await api.document(docs[0].id);
     expect(one).toMatchObject({

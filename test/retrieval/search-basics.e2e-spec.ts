@@ -6,6 +6,7 @@ import { segmentForKeywords } from '../../src/common/text/keyword-segmenter';
 import { loginAsAdmin, TEST_ADMIN } from '../support/auth-helpers';
 import { createKnowledgeBase, seedDocument, SeededKb } from '../support/retrieval-fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
+import { ChunkRepository, vectorIndexName } from '../../src/documents/chunk.repository';
 
 /**
  * Search rules that do not depend on PDF parsing: what is searchable (enabled chunks of ready documents),
@@ -205,7 +206,7 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
     expect(unknown.status).toBe(404);
   });
 
-  it('walks the partial HNSW index of the dimension and the GIN index (EXPLAIN)', async () => {
+  it("walks the knowledge base's HNSW index and the GIN index (EXPLAIN)", async () => {
     // A knowledge base of 20,000 passages (most without a vector yet), so its rows are not a handful.
     const planKb = await createKnowledgeBase(t, headers);
     const doc = await seedDocument(t, planKb.id, 'plan.pdf', [{ content: 'divert all subsequent output', page: 1 }]);
@@ -217,6 +218,7 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
       [doc.id, planKb.id],
     );
     await db.query('ANALYZE chunks');
+    await t.app.get(ChunkRepository).ensureVectorIndex(planKb.id, 1024, { minChunks: 1, buildMemoryMb: 256 });
     const [embedding] = await t.app.get(OllamaClientService).embed(['divert output']);
     const query = {
       knowledgeBaseId: planKb.id,
@@ -231,7 +233,7 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
     // switched off, the indexes must serve the statement: the HNSW index its ORDER BY, the GIN index its @@.
     const repo = t.app.get(ChunkSearchRepository);
     const vectorPlan = await repo.explain({ ...query, mode: 'vector' }, { enable_seqscan: 'off', enable_sort: 'off' });
-    expect(vectorPlan).toMatch(/Index Scan using chunks_embedding_hnsw_1024_idx on chunks/);
+    expect(vectorPlan).toContain(`Index Scan using ${vectorIndexName(planKb.id)} on chunks`);
     expect(vectorPlan).toMatch(/Order By: \(\(embedding\)::halfvec\(1024\) <=> /);
     // The knowledge-base index may also serve the keyword leg (the planner picks by statistics); what must hold
     // is that the GIN index answers the leg's @@ on its own, for the tsquery the search builds.
@@ -240,7 +242,9 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
       await tx.query('SET LOCAL enable_indexscan = off');
       return tx.query(`EXPLAIN SELECT id FROM chunks WHERE search_vector @@ $1::tsquery`, ["'divert' | 'output'"]);
     });
-    expect(keywordPlanRows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Bitmap Index Scan on chunks_search_vector_idx/);
+    expect(keywordPlanRows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(
+      /Bitmap Index Scan on chunks_search_vector_idx/,
+    );
     const results = await search({ query: 'divert output', minScore: 0 }, planKb.id).expect(200);
     expect(results.body.results[0].content).toBe('divert all subsequent output');
   });

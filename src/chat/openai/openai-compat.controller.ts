@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AllowApiKeys, KnowledgeBaseAccess } from '../../auth/access.decorators';
 import { CurrentPrincipal, Principal } from '../../auth/principal';
-import { abortOnDisconnect } from '../ask-response';
+import { abortOnDisconnect } from '../../common/http/server-sent-events';
 import { ChatCompletionDto } from '../dto/chat-completion.dto';
 import { OpenAiCompatService } from './openai-compat.service';
 

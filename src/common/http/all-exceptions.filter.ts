@@ -58,7 +58,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (req.path?.startsWith('/v1/')) {
       res.status(body.statusCode).json({
-        error: { message: body.message, type: openAiErrorType(body.statusCode), param: null, code: body.error.toLowerCase() },
+        error: {
+          message: body.message,
+          type: openAiErrorType(body.statusCode),
+          param: null,
+          code: body.error.toLowerCase(),
+        },
       });
       return;
     }
@@ -67,7 +72,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   toBody(exception: unknown, req: Request & { id?: string }): ErrorBody {
     if (exception instanceof DomainError) {
-      return { statusCode: exception.httpStatus, error: exception.code, message: exception.message, ...(exception.details ?? {}) };
+      return {
+        statusCode: exception.httpStatus,
+        error: exception.code,
+        message: exception.message,
+        ...(exception.details ?? {}),
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -76,7 +86,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       let code = STATUS_CODES[status] ?? `HTTP_${status}`;
       if (isHealthReport(response)) {
         // Terminus' report (status, info, error, details) is the body /health promises.
-        return { statusCode: status, error: STATUS_CODES[status] ?? `HTTP_${status}`, message: 'Some dependencies are down', ...response };
+        return {
+          statusCode: status,
+          error: STATUS_CODES[status] ?? `HTTP_${status}`,
+          message: 'Some dependencies are down',
+          ...response,
+        };
       }
       if (typeof response === 'object' && response !== null) {
         const r = response as { message?: unknown; error?: unknown; code?: unknown };

@@ -14,7 +14,9 @@ export async function checkRedis(redisUrl: string): Promise<void> {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new Error(`Cannot connect to Redis at REDIS_URL=${redactUrl(redisUrl)}: ${(err as Error).message || String(err)}`);
+    throw new Error(
+      `Cannot connect to Redis at REDIS_URL=${redactUrl(redisUrl)}: ${(err as Error).message || String(err)}`,
+    );
   } finally {
     client.disconnect();
   }

@@ -15,6 +15,9 @@ const CHINESE_STOP_WORDS = new Set(
   ),
 );
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const HAN = /\p{Script=Han}/u;
+/** A run of Chinese characters, or a word of other letters and digits (punctuation and spaces fall out). */
+const HAN_RUN_OR_WORD = /\p{Script=Han}+|[\p{L}\p{N}\p{M}]+/gu;
 
 let jieba: Jieba | undefined;
 function segmenter(): Jieba {
@@ -35,12 +38,20 @@ export function segmentForKeywords(text: string): string {
 export function keywordTerms(text: string): string[] {
   if (!text) return [];
   const terms: string[] = [];
-  for (const raw of segmenter().cutForSearch(text, true)) {
-    const token = raw.trim().toLowerCase();
-    if (!token || !HAS_LETTER_OR_DIGIT.test(token) || CHINESE_STOP_WORDS.has(token)) continue;
-    // Keep tsquery/tsvector syntax characters out of lexemes; they never carry meaning here.
-    const clean = token.replace(/[&|!():*'"\\<>]/g, ' ').trim();
-    if (clean) terms.push(...clean.split(/\s+/));
+  // Only runs of Chinese characters need jieba; everything else splits into letter/digit words directly,
+  // as jieba would split it, at a small fraction of the cost (English manuals are mostly not Chinese).
+  for (const [run] of text.matchAll(HAN_RUN_OR_WORD)) {
+    if (!HAN.test(run)) {
+      terms.push(run.toLowerCase());
+      continue;
+    }
+    for (const raw of segmenter().cutForSearch(run, true)) {
+      const token = raw.trim().toLowerCase();
+      if (!token || !HAS_LETTER_OR_DIGIT.test(token) || CHINESE_STOP_WORDS.has(token)) continue;
+      // Keep tsquery/tsvector syntax characters out of lexemes; they never carry meaning here.
+      const clean = token.replace(/[&|!():*'"\\<>]/g, ' ').trim();
+      if (clean) terms.push(...clean.split(/\s+/));
+    }
   }
   return terms;
 }

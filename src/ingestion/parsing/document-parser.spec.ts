@@ -1,4 +1,4 @@
-import { decodeText, markdownBlocks, plainTextBlocks } from './document-parser';
+import { decodeText, htmlBlocks, markdownBlocks, plainTextBlocks } from './document-parser';
 import { headingLevel } from './heading-detector';
 
 describe('decodeText', () => {
@@ -7,6 +7,24 @@ describe('decodeText', () => {
     expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('知识库', 'utf16le')]))).toBe('知识库');
     // "知识库" in GB18030/GBK.
     expect(decodeText(Buffer.from([0xd6, 0xaa, 0xca, 0xb6, 0xbf, 0xe2]))).toBe('知识库');
+  });
+});
+
+describe('htmlBlocks (Word documents through mammoth)', () => {
+  it('keeps heading levels, paragraphs, list items and table rows, and decodes entities', () => {
+    const html =
+      '<h1>安装</h1><p>先下载 &amp; 解压。</p><h2>Steps &lt;1&gt;</h2><ul><li>Run it</li><li>Reboot<br />now</li></ul>' +
+      '<table><tr><td><p>key</p></td><td><p>value</p></td></tr></table><p>&#20013;&#x6587; done</p>';
+    expect(htmlBlocks(html)).toEqual([
+      { kind: 'heading', text: '安装', level: 1 },
+      { kind: 'paragraph', text: '先下载 & 解压。' },
+      { kind: 'heading', text: 'Steps <1>', level: 2 },
+      { kind: 'paragraph', text: 'Run it' },
+      { kind: 'paragraph', text: 'Reboot\nnow' },
+      { kind: 'paragraph', text: 'key' },
+      { kind: 'paragraph', text: 'value' },
+      { kind: 'paragraph', text: '中文 done' },
+    ]);
   });
 });
 

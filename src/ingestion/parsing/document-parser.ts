@@ -28,7 +28,7 @@ export async function parseDocument(
     }
     parsed = { blocks: cleanPdfPages(pages), pageCount: pages.length };
   } else if (mimeType === DOCX_MIME) {
-    parsed = { blocks: plainTextBlocks(await docxText(data)) };
+    parsed = { blocks: htmlBlocks(await docxHtml(data)) };
   } else if (mimeType === MARKDOWN_MIME) {
     parsed = { blocks: markdownBlocks(decodeText(data)) };
   } else {
@@ -40,15 +40,49 @@ export async function parseDocument(
   return parsed;
 }
 
-async function docxText(data: Buffer): Promise<string> {
+/** Word's heading styles ("heading 1" … "heading 6") come out as <h1>…<h6> in mammoth's HTML. */
+async function docxHtml(data: Buffer): Promise<string> {
   try {
-    return (await mammoth.extractRawText({ buffer: data })).value;
+    return (await mammoth.convertToHtml({ buffer: data })).value;
   } catch (err) {
     throw new IngestionError(
       'CORRUPT_FILE',
       `The Word document is damaged and cannot be read: ${(err as Error).message}`,
     );
   }
+}
+
+const HTML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
+    if (name[0] === '#') {
+      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+    }
+    return HTML_ENTITIES[name.toLowerCase()] ?? entity;
+  });
+}
+
+/**
+ * Headings and paragraphs of the simple HTML mammoth writes (h1-h6, p, lists, tables; no scripts or
+ * attributes that matter): headings keep their level, table cells of a row join into one line.
+ */
+export function htmlBlocks(html: string): TextBlock[] {
+  const HEADING = '\u0001';
+  const text = html
+    .replace(/<h([1-6])\b[^>]*>/gi, `\n\n${HEADING}$1`)
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(h[1-6]|p|li|tr|table|ul|ol)>/gi, '\n\n')
+    .replace(/<\/t[dh]>/gi, ' ')
+    .replace(/<[^>]*>/g, '');
+  return paragraphsOf(decodeEntities(text)).map((paragraph): TextBlock => {
+    if (paragraph.startsWith(HEADING)) {
+      const title = paragraph.slice(2).replace(/\s+/g, ' ').trim();
+      if (title) return { kind: 'heading', text: title, level: Number(paragraph[1]) };
+    }
+    return { kind: 'paragraph', text: paragraph.replace(new RegExp(HEADING + '\\d', 'g'), '') };
+  });
 }
 
 /**

@@ -22,6 +22,20 @@ describe('cleanPdfPages', () => {
     expect(text).toContain('This is the body text about foxtrot');
   });
 
+  it('removes running headers numbered in Roman numerals (front matter)', () => {
+    // As latex-notes-zh-cn.pdf has them: the number first on even pages, last on odd ones.
+    const roman = ['vi', 'vii', 'viii', 'ix'];
+    const pages = roman.map((numeral, i) => ({
+      num: 6 + i,
+      text: `${i % 2 ? `目 录 ${numeral}` : `${numeral} 目 录`}\n${body(7 + i)}`,
+    }));
+    const text = cleanPdfPages(pages)
+      .map((b) => b.text)
+      .join('\n');
+    expect(text).not.toContain('目 录');
+    expect(text).toContain('This is the body text about hotel');
+  });
+
   it('keeps a line that repeats at the top of only two pages', () => {
     const pages = [1, 2, 3, 4, 5, 6].map((num) => ({ num, text: `${num < 3 ? 'Usage' : 'Details'}\n${body(num)}` }));
     const text = cleanPdfPages(pages)

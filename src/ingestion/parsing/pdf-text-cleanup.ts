@@ -89,8 +89,21 @@ function edgeNumber(line: string): number | undefined {
   return Number(match[1] ?? match[2]);
 }
 
+/** A lower-case Roman page number up to xlix, as front matter uses ("目 录 ix", "Preface iii"). */
+const ROMAN_PAGE_NUMBER = /^(?:xl|l?x{0,3})(?:ix|iv|v?i{0,3})$/;
+
+/**
+ * A line with its page number (Arabic anywhere, Roman as its first or last word) written as "#", and a
+ * leading page number moved to the end: books put it first on even pages ("vi 目 录") and last on odd
+ * ones ("目 录 vii"), and both are the same running header.
+ */
 function shapeOf(line: string): string {
-  return line.replace(/\d+/g, '#').toLowerCase();
+  const words = line.toLowerCase().split(/\s+/);
+  const isPageNumber = (word: string): boolean => /^\d{1,4}$/.test(word) || ROMAN_PAGE_NUMBER.test(word);
+  if (words.length > 1 && words[0] && isPageNumber(words[0])) words.push(words.shift() as string);
+  const last = words.length - 1;
+  if (words[last] && ROMAN_PAGE_NUMBER.test(words[last])) words[last] = '#';
+  return words.join(' ').replace(/\d+/g, '#');
 }
 
 /**

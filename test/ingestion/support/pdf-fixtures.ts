@@ -101,27 +101,48 @@ export function encryptedPdf(plain: Buffer): Buffer {
   }
 }
 
-/** A minimal .docx (Office Open XML) with a heading and paragraphs, built with jszip (mammoth's own zip library). */
-export async function docx(paragraphs: string[]): Promise<Buffer> {
+/**
+ * A minimal .docx (Office Open XML) built with jszip (mammoth's own zip library): strings are paragraphs,
+ * `{ heading, text }` a paragraph in Word's "heading N" style.
+ */
+export async function docx(paragraphs: Array<string | { heading: number; text: string }>): Promise<Buffer> {
   const JSZip = require('jszip') as new () => {
     file(name: string, data: string): void;
     generateAsync(opts: { type: 'nodebuffer' }): Promise<Buffer>;
   };
   const zip = new JSZip();
   const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const xml = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
+  const w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
   zip.file(
     '[Content_Types].xml',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    `${xml}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>`,
   );
   zip.file(
     '_rels/.rels',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    `${xml}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
   );
   zip.file(
+    'word/_rels/document.xml.rels',
+    `${xml}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`,
+  );
+  const levels = [1, 2, 3, 4, 5, 6];
+  zip.file(
+    'word/styles.xml',
+    `${xml}<w:styles ${w}>` +
+      levels
+        .map((n) => `<w:style w:type="paragraph" w:styleId="Heading${n}"><w:name w:val="heading ${n}"/></w:style>`)
+        .join('') +
+      '</w:styles>',
+  );
+  const paragraph = (p: string | { heading: number; text: string }): string => {
+    const style = typeof p === 'string' ? '' : `<w:pPr><w:pStyle w:val="Heading${p.heading}"/></w:pPr>`;
+    const text = typeof p === 'string' ? p : p.text;
+    return `<w:p>${style}<w:r><w:t xml:space="preserve">${escape(text)}</w:t></w:r></w:p>`;
+  };
+  zip.file(
     'word/document.xml',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>' +
-      paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${escape(p)}</w:t></w:r></w:p>`).join('') +
-      '</w:body></w:document>',
+    `${xml}<w:document ${w}><w:body>${paragraphs.map(paragraph).join('')}</w:body></w:document>`,
   );
   return zip.generateAsync({ type: 'nodebuffer' });
 }

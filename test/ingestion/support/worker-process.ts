@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { freePort } from '../../support/free-port';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 
@@ -14,17 +14,6 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Everything the process printed (for failure messages). */
   output(): string;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export interface WorkerProcessOptions {
