@@ -29,18 +29,18 @@ describe('keywordCandidateClauses', () => {
 
   it('leaves out the commonest terms once the rarer ones bring enough candidates', () => {
     expect(
-      keywordCandidateClauses(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 }),
+      keywordCandidateClauses(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 }, 1000),
     ).toEqual([['preferred'], ['binary']]);
-    expect(keywordCandidateClauses(['使用', '命令'], lexemes, { shares, rows: 100_000 })).toEqual([['命令']]);
+    expect(keywordCandidateClauses(['使用', '命令'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([['命令']]);
   });
 
   it('asks for two of the rarest terms when every term is common', () => {
-    expect(keywordCandidateClauses(['the', 'r', 'files', 'using'], lexemes, { shares, rows: 100_000 })).toEqual([
+    expect(keywordCandidateClauses(['the', 'r', 'files', 'using'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([
       ['files', 'r'],
       ['files', 'using'],
       ['r', 'using'],
     ]);
-    expect(keywordCandidateClauses(['r'], lexemes, { shares, rows: 100_000 })).toEqual([['r']]);
-    expect(keywordCandidateClauses(['the'], lexemes, { shares, rows: 100_000 })).toEqual([]);
+    expect(keywordCandidateClauses(['r'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([['r']]);
+    expect(keywordCandidateClauses(['the'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * OR query rank much of the table. Such terms are left out (they say little about which passage is meant)
  * once the rarer terms already bring this many candidates.
  */
-export const KEYWORD_CANDIDATE_BUDGET = 1000;
+export const KEYWORD_CANDIDATE_BUDGET = 500;
 /** When even the rarest term is over budget, candidates must hold two of this many rarest terms. */
 const PAIRED_TERMS = 4;
 
