@@ -1,8 +1,9 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { RetrievalOptionsDto } from '../../common/dto/retrieval-options.dto';
 import { IsQueryText } from '../../retrieval/dto/query-text.decorator';
-import { MAX_TOP_K, SEARCH_MODES, type SearchMode } from '../../retrieval/retrieval.types';
 
-export class AskDto {
+/** topK (passages to give the model) and mode come from RetrievalOptionsDto. */
+export class AskDto extends RetrievalOptionsDto {
   /** The question, in any language; the answer comes in the same language. */
   @IsQueryText('question')
   question: string;
@@ -16,15 +17,4 @@ export class AskDto {
   @IsOptional()
   @IsBoolean({ message: 'stream must be true or false' })
   stream?: boolean;
-
-  /** Passages to give the model, 1 to 50 (the knowledge base's setting, else 5). */
-  @IsOptional()
-  @IsInt({ message: 'topK must be a whole number' })
-  @Min(1, { message: 'topK must be at least 1' })
-  @Max(MAX_TOP_K, { message: `topK must be at most ${MAX_TOP_K}` })
-  topK?: number;
-
-  @IsOptional()
-  @IsIn(SEARCH_MODES, { message: `mode must be one of ${SEARCH_MODES.join(', ')}` })
-  mode?: SearchMode;
 }

@@ -1,23 +1,12 @@
-import { IsIn, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
-import { MAX_TOP_K, SEARCH_MODES, type SearchMode } from '../retrieval.types';
+import { IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { RetrievalOptionsDto } from '../../common/dto/retrieval-options.dto';
 import { IsQueryText } from './query-text.decorator';
 
-export class SearchDto {
+/** mode and topK (passages to return) come from RetrievalOptionsDto. */
+export class SearchDto extends RetrievalOptionsDto {
   /** What to look for, in any language. */
   @IsQueryText('query')
   query: string;
-
-  /** hybrid (default), vector or keyword; the knowledge base's setting when left out. */
-  @IsOptional()
-  @IsIn(SEARCH_MODES, { message: `mode must be one of ${SEARCH_MODES.join(', ')}` })
-  mode?: SearchMode;
-
-  /** How many passages to return, 1 to 50 (default 5, or the knowledge base's setting). */
-  @IsOptional()
-  @IsInt({ message: 'topK must be a whole number' })
-  @Min(1, { message: 'topK must be at least 1' })
-  @Max(MAX_TOP_K, { message: `topK must be at most ${MAX_TOP_K}` })
-  topK?: number;
 
   /** Minimum cosine similarity, -1 to 1; keyword matches always count. */
   @IsOptional()
