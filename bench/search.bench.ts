@@ -184,8 +184,8 @@ async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<strin
   const started = Date.now();
   for (let first = 0; first < CHUNKS; first += CHUNKS_PER_DOCUMENT) {
     const [doc] = await db.query(
-      `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count)
-       VALUES ($1, $2, 'application/pdf', 1, $3, $4, 'ready', 100, $5) RETURNING id`,
+      `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count, live_run)
+       VALUES ($1, $2, 'application/pdf', 1, $3, $4, 'ready', 100, $5, 1) RETURNING id`,
       [
         kb.id,
         `manual-${first / CHUNKS_PER_DOCUMENT}.pdf`,
@@ -207,7 +207,7 @@ async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<strin
         embedding: corpus.vector(topic, random),
       });
     }
-    await chunks.insertChunks(doc.id, kb.id, DIMS, batch);
+    await chunks.insertChunks(doc.id, 1, kb.id, DIMS, batch);
     const done = Math.min(CHUNKS, first + CHUNKS_PER_DOCUMENT);
     if (done % (CHUNKS / 10) === 0) {
       console.log(

@@ -6,7 +6,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
  * HNSW and GIN indexes over them are created in migrations.
  */
 @Entity('chunks')
-@Index(['documentId', 'ordinal'], { unique: true })
+@Index(['documentId', 'ingestRun', 'ordinal'], { unique: true })
 export class Chunk {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -16,6 +16,10 @@ export class Chunk {
 
   @Column({ type: 'uuid' })
   knowledgeBaseId: string;
+
+  /** The document's ingestion run that wrote this chunk (a reindex writes beside the live run's chunks). */
+  @Column({ type: 'int', default: 1 })
+  ingestRun: number;
 
   @Column({ type: 'int' })
   ordinal: number;

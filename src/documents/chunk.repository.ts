@@ -77,16 +77,22 @@ export class ChunkRepository {
    * Writes a batch of chunks in one statement (unnest of arrays: one round-trip, one plan).
    * An ordinal already present is left alone, so a retried batch never duplicates anything.
    */
-  async insertChunks(documentId: string, knowledgeBaseId: string, dims: number, chunks: ChunkWrite[]): Promise<void> {
+  async insertChunks(
+    documentId: string,
+    run: number,
+    knowledgeBaseId: string,
+    dims: number,
+    chunks: ChunkWrite[],
+  ): Promise<void> {
     if (!chunks.length) return;
     await this.db.query(
-      `INSERT INTO chunks (document_id, knowledge_base_id, ordinal, title, content, page_from, page_to, token_count,
-                           embedding_dims, embedding, search_vector)
-       SELECT $1, $2, t.ordinal, t.title, t.content, t.page_from, t.page_to, t.token_count,
+      `INSERT INTO chunks (document_id, ingest_run, knowledge_base_id, ordinal, title, content, page_from, page_to,
+                           token_count, embedding_dims, embedding, search_vector)
+       SELECT $1, $12, $2, t.ordinal, t.title, t.content, t.page_from, t.page_to, t.token_count,
               $3, t.embedding::halfvec, to_tsvector('${KEYWORD_TS_CONFIG}', t.keywords)
          FROM unnest($4::int[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::text[], $11::text[])
               AS t(ordinal, title, content, page_from, page_to, token_count, embedding, keywords)
-       ON CONFLICT (document_id, ordinal) DO NOTHING`,
+       ON CONFLICT (document_id, ingest_run, ordinal) DO NOTHING`,
       [
         documentId,
         knowledgeBaseId,
@@ -99,34 +105,47 @@ export class ChunkRepository {
         chunks.map((c) => c.tokenCount),
         chunks.map((c) => toVectorLiteral(c.embedding)),
         chunks.map((c) => c.keywords ?? keywordText(c.title, c.content)),
+        run,
       ],
     );
   }
 
-  /** Ordinal → md5 of title and content of the chunks a document already has (to resume an interrupted run). */
-  async storedChunkDigests(documentId: string): Promise<Map<number, string>> {
+  /** Ordinal → md5 of title and content of the chunks a run already wrote (to resume an interrupted run). */
+  async storedChunkDigests(documentId: string, run: number): Promise<Map<number, string>> {
     const rows: Array<{ ordinal: number; digest: string }> = await this.db.query(
-      `SELECT ordinal, md5(title || E'\\x1f' || content) AS digest FROM chunks WHERE document_id = $1 AND embedding IS NOT NULL`,
-      [documentId],
+      `SELECT ordinal, md5(title || E'\\x1f' || content) AS digest FROM chunks
+        WHERE document_id = $1 AND ingest_run = $2 AND embedding IS NOT NULL`,
+      [documentId, run],
     );
     return new Map(rows.map((r) => [r.ordinal, r.digest]));
   }
 
-  async deleteDocumentChunks(documentId: string): Promise<void> {
-    await this.db.query(`DELETE FROM chunks WHERE document_id = $1`, [documentId]);
+  /**
+   * Removes what one run wrote (a failed run); the live run's chunks stay searchable. Returns how many
+   * chunks the document still has.
+   */
+  async deleteRunChunks(documentId: string, run: number): Promise<number> {
+    await this.db.query(`DELETE FROM chunks WHERE document_id = $1 AND ingest_run = $2`, [documentId, run]);
+    const [{ chunks }]: Array<{ chunks: number }> = await this.db.query(
+      `SELECT count(*)::int AS chunks FROM chunks WHERE document_id = $1`,
+      [documentId],
+    );
+    return chunks;
   }
 
-  async deleteChunksByOrdinal(documentId: string, ordinals: number[]): Promise<void> {
+  async deleteChunksByOrdinal(documentId: string, run: number, ordinals: number[]): Promise<void> {
     if (!ordinals.length) return;
-    await this.db.query(`DELETE FROM chunks WHERE document_id = $1 AND ordinal = ANY($2::int[])`, [
+    await this.db.query(`DELETE FROM chunks WHERE document_id = $1 AND ingest_run = $2 AND ordinal = ANY($3::int[])`, [
       documentId,
+      run,
       ordinals,
     ]);
   }
 
   /**
-   * In one transaction: marks this version ready with its counts, and removes older versions of the same
-   * file in its knowledge base (their chunks go with them), so searches switch from old to new at once.
+   * In one transaction: marks this run of the document ready and live with its counts, removes the chunks
+   * of the run it replaces (after a reindex), and removes older versions of the same file in its knowledge
+   * base (their chunks go with them), so searches switch from old to new at once.
    */
   async markReady(
     documentId: string,
@@ -141,10 +160,12 @@ export class ChunkRepository {
       if (!doc) return { updated: false, replaced: [] };
       await tx.query(
         `UPDATE documents SET status = 'ready', progress = 100, status_detail = NULL, error_code = NULL, error_message = NULL,
-                chunk_count = $2, page_count = $3, updated_at = now()
+                chunk_count = $2, page_count = $3, live_run = $4, updated_at = now()
           WHERE id = $1`,
-        [documentId, counts.chunkCount, counts.pageCount],
+        [documentId, counts.chunkCount, counts.pageCount, run],
       );
+      // The chunks of the run this one replaces (a reindex) go in the same transaction.
+      await tx.query(`DELETE FROM chunks WHERE document_id = $1 AND ingest_run <> $2`, [documentId, run]);
       // TypeORM answers DELETE … RETURNING with [rows, count].
       const [replaced]: [Array<{ id: string; storage_key: string }>, number] = await tx.query(
         `DELETE FROM documents

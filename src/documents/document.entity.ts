@@ -70,6 +70,10 @@ export class Document {
   @Column({ type: 'int', default: 1 })
   ingestRun: number;
 
+  /** The run whose chunks search sees (null until the first run is ready); stays put while a reindex runs. */
+  @Column({ type: 'int', nullable: true })
+  liveRun: number | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

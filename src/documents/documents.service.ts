@@ -218,8 +218,9 @@ export class DocumentsService {
     const doc = await this.findDocument(documentId);
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+    // The chunks search sees: the live run's (while a reindex runs), else those being written.
     const [items, total] = await this.chunkEntities.findAndCount({
-      where: { documentId: doc.id },
+      where: { documentId: doc.id, ingestRun: doc.liveRun ?? doc.ingestRun },
       order: { ordinal: 'ASC' },
       skip: (page - 1) * pageSize,
       take: pageSize,
@@ -263,19 +264,28 @@ export class DocumentsService {
     return chunkView((await this.chunkEntities.findOneBy({ id: chunk.id }))!);
   }
 
-  /** Parses, splits and embeds the document again from its stored original (e.g. after changing chunk sizes). */
+  /**
+   * Parses, splits and embeds the document again from its stored original (e.g. after changing chunk
+   * sizes). Its current chunks keep answering searches until the new ones are ready, or if the run fails.
+   */
   async reindex(id: string): Promise<DocumentView> {
     const doc = await this.findDocument(id);
     const previousRun = doc.ingestRun;
     const run = await this.db.transaction(async (tx) => {
+      // The live run's chunks stay searchable until the new run replaces them (ChunkRepository.markReady);
+      // chunks of an unfinished earlier run are dropped.
       const [rows]: [Array<{ ingest_run: number }>, number] = await tx.query(
         `UPDATE documents SET ingest_run = ingest_run + 1, status = 'queued', progress = 0, status_detail = NULL,
-                error_code = NULL, error_message = NULL, chunk_count = 0, updated_at = now()
+                error_code = NULL, error_message = NULL, updated_at = now()
           WHERE id = $1 RETURNING ingest_run`,
         [doc.id],
       );
       if (!rows.length) throw new NotFoundError('Document', id);
-      await tx.query(`DELETE FROM chunks WHERE document_id = $1`, [doc.id]);
+      await tx.query(
+        `DELETE FROM chunks c USING documents d
+          WHERE c.document_id = $1 AND d.id = c.document_id AND c.ingest_run IS DISTINCT FROM d.live_run`,
+        [doc.id],
+      );
       return rows[0].ingest_run;
     });
     await this.queue.cancel(doc.id, previousRun);

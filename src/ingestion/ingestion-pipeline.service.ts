@@ -219,7 +219,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
     const keywords = chunks.map((chunk) => keywordText(chunk.title, chunk.content));
 
     await progress.report('embedding', EMBED_START, { pageCount });
-    const todo = await this.chunksStillToWrite(doc.id, chunks);
+    const todo = await this.chunksStillToWrite(doc.id, run, chunks);
     let written = chunks.length - todo.length;
     const reportWritten = (): Promise<void> =>
       progress.report('embedding', EMBED_START + ((100 - EMBED_START) * written) / chunks.length, {
@@ -298,15 +298,16 @@ export class IngestionPipelineService implements OnModuleDestroy {
     }
   }
 
-  /** Chunks an interrupted run of this document did not store yet; stored ones that no longer match go. */
-  private async chunksStillToWrite(documentId: string, chunks: TextChunk[]): Promise<TextChunk[]> {
-    const stored = await this.chunks.storedChunkDigests(documentId);
+  /** Chunks an interrupted attempt of this run did not store yet; stored ones that no longer match go. */
+  private async chunksStillToWrite(documentId: string, run: number, chunks: TextChunk[]): Promise<TextChunk[]> {
+    const stored = await this.chunks.storedChunkDigests(documentId, run);
     if (!stored.size) return chunks;
     const outdated = [...stored].filter(
       ([ordinal, digest]) => ordinal >= chunks.length || chunkDigest(chunks[ordinal]) !== digest,
     );
     await this.chunks.deleteChunksByOrdinal(
       documentId,
+      run,
       outdated.map(([ordinal]) => ordinal),
     );
     const outdatedOrdinals = new Set(outdated.map(([ordinal]) => ordinal));
@@ -350,7 +351,13 @@ export class IngestionPipelineService implements OnModuleDestroy {
       keywords: keywords[chunk.ordinal],
     }));
     try {
-      await this.chunks.insertChunks(doc.id, doc.knowledgeBaseId, knowledgeBase.embeddingDimension, rows);
+      await this.chunks.insertChunks(
+        doc.id,
+        doc.ingestRun,
+        doc.knowledgeBaseId,
+        knowledgeBase.embeddingDimension,
+        rows,
+      );
     } catch (err) {
       // The document (or its knowledge base) was deleted meanwhile: its rows cascade away, ours cannot land.
       if ((err as { code?: string }).code === POSTGRES_FOREIGN_KEY_VIOLATION) throw new IngestionCancelledError(doc.id);
@@ -396,11 +403,12 @@ export class IngestionPipelineService implements OnModuleDestroy {
     }
     const code = err instanceof DomainError ? err.code : 'INGESTION_FAILED';
     if (!permanent) this.logger.error({ err }, `ingesting document ${doc.id} failed for good`);
-    await this.chunks.deleteDocumentChunks(doc.id);
+    // Only this run's chunks go: after a failed reindex the previous run's chunks keep serving searches.
+    const liveChunks = await this.chunks.deleteRunChunks(doc.id, attempt.run);
     await this.state.update(doc.id, attempt.run, {
       status: 'failed',
       statusDetail: null,
-      chunkCount: 0,
+      chunkCount: liveChunks,
       errorCode: code,
       errorMessage: message,
     });

@@ -128,14 +128,14 @@ export class ChunkSearchRepository {
   }
 
   /**
-   * Chunks of a knowledge base's ready documents (from the documents' counts), remembered for a while:
+   * Chunks of a knowledge base's searchable documents (from the documents' counts), remembered for a while:
    * statistics are table-wide, and a small knowledge base must not be searched as if it were the table.
    */
   async knowledgeBaseChunkCount(knowledgeBaseId: string): Promise<number> {
     const known = this.chunkCounts.get(knowledgeBaseId);
     if (known && Date.now() - known.readAt < CHUNK_COUNT_TTL_MS) return known.value;
     const [{ chunks }]: Array<{ chunks: number }> = await this.dataSource.query(
-      `SELECT coalesce(sum(chunk_count), 0)::int AS chunks FROM documents WHERE knowledge_base_id = $1 AND status = 'ready'`,
+      `SELECT coalesce(sum(chunk_count), 0)::int AS chunks FROM documents WHERE knowledge_base_id = $1 AND live_run IS NOT NULL`,
       [knowledgeBaseId],
     );
     if (this.chunkCounts.size > MAX_REMEMBERED_TERMS) this.chunkCounts.clear();
@@ -215,10 +215,13 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   const useKeyword = q.mode !== 'vector';
   const dims = q.dimension;
   const kb = `'${q.knowledgeBaseId}'::uuid`;
-  // "Not of a document that is not ready" rather than "of a ready document": an anti-join over the few
-  // documents in progress cannot become the driving side, so the HNSW and GIN indexes stay in charge.
+  // A chunk is searchable when it belongs to its document's live run (a reindex writes beside it; a new
+  // document has none yet). Written as "not hidden by one of the few documents in progress" rather than
+  // "of a live run": an anti-join over those few cannot become the driving side, so the HNSW and GIN
+  // indexes stay in charge.
   const searchable = `c.knowledge_base_id = ${kb} AND c.enabled
-        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.status <> 'ready')`;
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.live_run IS DISTINCT FROM d.ingest_run
+                          AND (d.live_run IS NULL OR d.live_run <> c.ingest_run))`;
 
   let queryVector = 'NULL';
   if (useVector) {

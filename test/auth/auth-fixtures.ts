@@ -39,8 +39,8 @@ export async function seedKnowledgeBase(
   fs.mkdirSync(path.join(t.config.dataDir, 'uploads'), { recursive: true });
   fs.writeFileSync(path.join(t.config.dataDir, storageKey), bytes);
   const [doc] = await q.query(
-    `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count)
-     VALUES ($1, '说明书.txt', 'text/plain', $2, $3, $4, 'ready', 100, 1) RETURNING id`,
+    `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count, live_run)
+     VALUES ($1, '说明书.txt', 'text/plain', $2, $3, $4, 'ready', 100, 1, 1) RETURNING id`,
     [kb.id, bytes.length, createHash('sha256').update(bytes).digest('hex'), storageKey],
   );
   const [chunk] = await q.query(

@@ -246,6 +246,36 @@ describe('Knowledge bases and the life of a document', () => {
     expect(second.map((c) => [c.title, c.content])).toEqual(first.map((c) => [c.title, c.content]));
   });
 
+  it('keeps a document searchable while it is reindexed, and after a reindex that fails', async () => {
+    const kb = await api.createKnowledgeBase();
+    const [doc] = await api.uploadOk(kb.id, [
+      { name: 'heron.txt', data: Buffer.from('The heron stands in the river.') },
+    ]);
+    await api.waitFor(doc.id);
+    const found = async (): Promise<string[]> => {
+      const res = await api.post(`/api/knowledge-bases/${kb.id}/search`).send({ query: 'heron', mode: 'keyword' });
+      expect(res.status).toBe(200);
+      return res.body.results.map((r: { content: string }) => r.content);
+    };
+    expect(await found()).toEqual(['The heron stands in the river.']);
+
+    t.fake.configure({ embedLatencyMs: 1500 });
+    await api.post(`/api/documents/${doc.id}/reindex`).expect(202);
+    await api.waitFor(doc.id, (d) => d.status === 'embedding');
+    expect(await found()).toEqual(['The heron stands in the river.']);
+    t.fake.configure({ embedLatencyMs: 0 });
+    expect((await api.waitFor(doc.id)).status).toBe('ready');
+    expect(await found()).toEqual(['The heron stands in the river.']);
+    expect(await rowsOf('chunks', 'document_id', doc.id)).toBe(1);
+
+    // The embedding model is gone: the reindex fails for good, the previous chunks keep answering.
+    t.fake.configure({ missingModels: ['bge-m3'] });
+    await api.post(`/api/documents/${doc.id}/reindex`).expect(202);
+    const failed = await api.waitFor(doc.id);
+    expect(failed).toMatchObject({ status: 'failed', chunkCount: 1, error: { code: 'OLLAMA_MODEL_NOT_FOUND' } });
+    expect(await found()).toEqual(['The heron stands in the river.']);
+  });
+
   it('lists documents by status and name, a page at a time', async () => {
     const kb = await api.createKnowledgeBase();
     const docs = await api.uploadOk(

@@ -65,8 +65,9 @@ export async function seedDocument(
   const db = t.app.get(DataSource);
   const [kb] = await db.query(`SELECT embedding_model, embedding_dimension FROM knowledge_bases WHERE id = $1`, [kbId]);
   const [doc] = await db.query(
-    `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count, page_count)
-     VALUES ($1, $2, 'application/pdf', 1000, $3, $4, $5, 100, $6, $7) RETURNING id`,
+    `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count,
+                            page_count, live_run)
+     VALUES ($1, $2, 'application/pdf', 1000, $3, $4, $5, 100, $6, $7, $8) RETURNING id`,
     [
       kbId,
       filename,
@@ -75,6 +76,7 @@ export async function seedDocument(
       status,
       chunks.length,
       Math.max(...chunks.map((c) => c.page)),
+      status === 'ready' ? 1 : null,
     ],
   );
   const embeddings = await t.app.get(OllamaClientService).embed(
@@ -83,6 +85,7 @@ export async function seedDocument(
   );
   await new ChunkRepository(db).insertChunks(
     doc.id,
+    1,
     kbId,
     kb.embedding_dimension,
     chunks.map((c, i) => ({
