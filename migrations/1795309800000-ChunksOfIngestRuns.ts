@@ -20,6 +20,10 @@ export class ChunksOfIngestRuns1795309800000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE chunks ADD CONSTRAINT chunks_document_run_ordinal_key UNIQUE (document_id, ingest_run, ordinal)`,
     );
+    // Fresh statistics: with stale ones the planner misjudges the search's filter on documents and scans
+    // chunks instead of walking the HNSW index.
+    await q.query(`ANALYZE documents`);
+    await q.query(`ANALYZE chunks`);
   }
 
   public async down(q: QueryRunner): Promise<void> {

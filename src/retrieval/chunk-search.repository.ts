@@ -119,10 +119,18 @@ export class ChunkSearchRepository {
               unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:array_length(s.most_common_elems, 1)]) AS x(lexeme, share)
         WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'search_vector'`,
     );
-    const [{ estimate }] = await this.dataSource.query(
-      `SELECT greatest(reltuples, 0)::float8 AS estimate FROM pg_class WHERE oid = 'chunks'::regclass`,
+    // most_common_elem_freqs ends with the least and the greatest frequency of the list, then the share of nulls.
+    const [{ estimate, least }] = await this.dataSource.query(
+      `SELECT greatest(c.reltuples, 0)::float8 AS estimate,
+              (SELECT s.most_common_elem_freqs[array_length(s.most_common_elems, 1) + 1] FROM pg_stats s
+                WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'search_vector') AS least
+         FROM pg_class c WHERE c.oid = 'chunks'::regclass`,
     );
-    const value = { shares: new Map(rows.map((r) => [r.lexeme, r.share])), rows: estimate };
+    const value: LexemeStatistics = {
+      shares: new Map(rows.map((r) => [r.lexeme, r.share])),
+      rows: estimate,
+      otherShare: least ? least / 2 : 0,
+    };
     this.statistics = { readAt: Date.now(), value };
     return value;
   }
@@ -216,11 +224,12 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   const dims = q.dimension;
   const kb = `'${q.knowledgeBaseId}'::uuid`;
   // A chunk is searchable when it belongs to its document's live run (a reindex writes beside it; a new
-  // document has none yet). Written as "not hidden by one of the few documents in progress" rather than
-  // "of a live run": an anti-join over those few cannot become the driving side, so the HNSW and GIN
-  // indexes stay in charge.
+  // document has none yet; a ready document has only its live run's chunks). Written as "not hidden by one
+  // of the few documents that are not ready" rather than "of a live run": the planner knows from its
+  // statistics that those are few (a comparison of two columns it could not estimate), and an anti-join
+  // over them cannot become the driving side, so the HNSW and GIN indexes stay in charge.
   const searchable = `c.knowledge_base_id = ${kb} AND c.enabled
-        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.live_run IS DISTINCT FROM d.ingest_run
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.status <> 'ready'
                           AND (d.live_run IS NULL OR d.live_run <> c.ingest_run))`;
 
   let queryVector = 'NULL';

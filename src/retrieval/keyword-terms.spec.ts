@@ -35,11 +35,18 @@ describe('keywordCandidateClauses', () => {
   });
 
   it('asks for two of the rarest terms when every term is common', () => {
+    // Beyond the two rarest, very common terms (here all over 5 % of chunks) are not paired.
     expect(keywordCandidateClauses(['the', 'r', 'files', 'using'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([
       ['files', 'r'],
-      ['files', 'using'],
-      ['r', 'using'],
     ]);
+    expect(
+      keywordCandidateClauses(
+        ['r', 'files', 'binary', 'preferred'],
+        lexemes,
+        { shares, rows: 100_000, otherShare: 0.012 },
+        100,
+      ),
+    ).toEqual([['binary', 'preferred']]); // an unlisted term counts as half the least common listed one
     expect(keywordCandidateClauses(['r'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([['r']]);
     expect(keywordCandidateClauses(['the'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([]);
   });

@@ -7,11 +7,18 @@
 export const KEYWORD_CANDIDATE_BUDGET = 500;
 /** When even the rarest term is over budget, candidates must hold two of this many rarest terms. */
 const PAIRED_TERMS = 4;
+/** Beyond the two rarest, terms in more than this share of chunks are not paired. */
+const PAIRED_TERM_MAX_SHARE = 0.05;
 
 /** What PostgreSQL's statistics say about the keyword column (table-wide). */
 export interface LexemeStatistics {
   /** Share of chunks holding each of the commonest lexemes. */
   shares: ReadonlyMap<string, number>;
+  /**
+   * Share assumed for a lexeme not among the commonest: half the least common one's, as PostgreSQL's own
+   * estimate does (0 when there are no statistics yet).
+   */
+  otherShare?: number;
   /** Estimated number of chunks. */
   rows: number;
 }
@@ -31,7 +38,10 @@ export function keywordCandidateClauses(
 ): string[][] {
   const byRarity = [...new Set(terms)]
     .filter((term) => lexemes.get(term)?.length)
-    .map((term) => ({ term, share: Math.max(...(lexemes.get(term) as string[]).map((l) => stats.shares.get(l) ?? 0)) }))
+    .map((term) => ({
+      term,
+      share: Math.max(...(lexemes.get(term) as string[]).map((l) => stats.shares.get(l) ?? stats.otherShare ?? 0)),
+    }))
     .sort((a, b) => a.share - b.share);
   if (!byRarity.length) return [];
   const chosen: string[][] = [];
@@ -42,6 +52,11 @@ export function keywordCandidateClauses(
     chosen.push([term]);
   }
   if (estimated <= budget || chosen.length > 1 || byRarity.length < 2) return chosen;
-  const few = byRarity.slice(0, PAIRED_TERMS).map((t) => t.term);
+  // A term in a large share of chunks pairs with everything and its long posting list is slow to read:
+  // it joins a pair only when the query has nothing rarer.
+  const few = byRarity
+    .slice(0, PAIRED_TERMS)
+    .filter((t, i) => i < 2 || t.share <= PAIRED_TERM_MAX_SHARE)
+    .map((t) => t.term);
   return few.flatMap((a, i) => few.slice(i + 1).map((b) => [a, b]));
 }

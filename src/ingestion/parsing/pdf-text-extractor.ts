@@ -18,6 +18,12 @@ const WINDOWS_PER_EXTRA_THREAD = 8;
  * More than the cores only adds memory (~130 MB each).
  */
 const MAX_READER_THREADS = Math.max(1, Math.min(2, os.availableParallelism()));
+/**
+ * Reader threads running in this process, over all PDFs being read. Every PDF gets one; extra ones only
+ * while the process is under MAX_READER_THREADS, so documents ingested side by side (INGESTION_CONCURRENCY)
+ * do not multiply the threads and their memory.
+ */
+let runningReaders = 0;
 
 export interface PdfReadProgress {
   pagesRead: number;
@@ -64,6 +70,8 @@ export async function extractPdfPages(
       const start = (): void => {
         const reader = startReader(input);
         readers.push(reader);
+        runningReaders++;
+        reader.once('exit', () => runningReaders--);
         reader.on('error', fail); // the thread itself broke: not the PDF's fault
         reader.on('exit', (code) => {
           if (busy > 0) fail(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`));
@@ -81,7 +89,7 @@ export async function extractPdfPages(
                 MAX_READER_THREADS,
                 Math.ceil(reply.total / (PAGES_PER_WINDOW * WINDOWS_PER_EXTRA_THREAD)),
               );
-              while (readers.length < wanted) start();
+              while (readers.length < wanted && runningReaders < MAX_READER_THREADS) start();
             }
             feed(reader);
           }, fail);
