@@ -112,7 +112,8 @@ function startReader(input: PdfPageReaderInput): Worker {
   const typescript = __filename.endsWith('.ts');
   return new Worker(path.join(__dirname, `pdf-page-reader.worker.${typescript ? 'ts' : 'js'}`), {
     workerData: input,
-    execArgv: typescript ? [...process.execArgv, '--require', 'ts-node/register/transpile-only'] : undefined,
+    // Not the parent's execArgv: under ts-node's CLI it holds ts-node's own entry script.
+    execArgv: typescript ? ['--require', 'ts-node/register/transpile-only'] : undefined,
   });
 }
 
