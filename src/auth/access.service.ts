@@ -5,6 +5,7 @@ import { NotFoundError } from '../common/errors/domain-error';
 import { KnowledgeBaseAccessLevel, KnowledgeBaseSource } from './access.decorators';
 import { ForbiddenError } from './auth-errors';
 import { Principal } from './principal';
+import { isUuid } from '../common/validation/uuid';
 
 /** What a caller may do with one knowledge base, from weakest to strongest. */
 export type KnowledgeBasePermission = 'none' | 'read' | 'write' | 'manage';
@@ -16,8 +17,6 @@ export interface AccessDecision {
   label: string | null;
   permission: KnowledgeBasePermission;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const TARGET_NAMES: Record<KnowledgeBaseSource, string> = {
   knowledgeBase: 'Knowledge base',
@@ -83,7 +82,7 @@ export class AccessService {
   ): Promise<AccessDecision> {
     const what = TARGET_NAMES[from];
     const value = typeof ref === 'string' ? ref.trim() : '';
-    const byId = UUID.test(value);
+    const byId = isUuid(value);
     if (!value || (!byId && from !== 'knowledgeBase' && from !== 'knowledgeBaseSlug') || value.length > 200) {
       throw new NotFoundError(what, JSON.stringify(typeof ref === 'string' ? ref.slice(0, 80) : (ref ?? null)));
     }

@@ -8,10 +8,10 @@ import { ApiKey, ApiKeyScope } from './api-key.entity';
 import { AuditService } from './audit.service';
 import { UnauthenticatedError } from './auth-errors';
 import { Principal } from './principal';
+import { isUuid } from '../common/validation/uuid';
 
 export const API_KEY_PREFIX = 'zk_';
 const SHOWN_PREFIX_LENGTH = 10;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** lastUsedAt is written at most this often per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -97,7 +97,7 @@ export class ApiKeysService {
   }
 
   async revoke(principal: Principal, id: string, ip?: string): Promise<void> {
-    const key = UUID.test(id) ? await this.keys.findOneBy({ id, revokedAt: IsNull() }) : null;
+    const key = isUuid(id) ? await this.keys.findOneBy({ id, revokedAt: IsNull() }) : null;
     if (!key || (principal.role !== 'admin' && key.userId !== principal.userId)) throw new NotFoundError('API key', id);
     await this.keys.update({ id }, { revokedAt: () => 'now()' });
     await this.audit.record(

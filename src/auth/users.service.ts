@@ -4,8 +4,8 @@ import { DataSource, Repository } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
 import { hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail } from './password-hasher';
 import { User, UserRole, UserView, toUserView } from './user.entity';
+import { isUuid } from '../common/validation/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Serialises "create the first user" across API replicas.
 const FIRST_USER_LOCK_KEY = 7_460_212;
 
@@ -62,7 +62,7 @@ export class UsersService {
   }
 
   async get(id: string): Promise<User> {
-    const user = UUID.test(id) ? await this.users.findOneBy({ id }) : null;
+    const user = isUuid(id) ? await this.users.findOneBy({ id }) : null;
     if (!user) throw new NotFoundError('User', id);
     return user;
   }
@@ -77,7 +77,7 @@ export class UsersService {
   /** With the password hash, for logins and password checks. */
   findWithPasswordHash(by: { id: string } | { email: string }): Promise<User | null> {
     const qb = this.users.createQueryBuilder('u').addSelect('u.passwordHash');
-    if ('id' in by) return UUID.test(by.id) ? qb.where('u.id = :id', { id: by.id }).getOne() : Promise.resolve(null);
+    if ('id' in by) return isUuid(by.id) ? qb.where('u.id = :id', { id: by.id }).getOne() : Promise.resolve(null);
     return qb.where('lower(u.email) = :email', { email: normalizeEmail(by.email) }).getOne();
   }
 

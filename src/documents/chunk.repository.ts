@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { KEYWORD_TS_CONFIG, segmentForKeywords } from '../common/text/keyword-segmenter';
+import { isUuid } from '../common/validation/uuid';
 
 /** A chunk ready to be written: its text, where it came from, and its embedding. */
 export interface ChunkWrite {
@@ -20,13 +21,12 @@ export interface ChunkWrite {
 /** Second key of the advisory lock that serialises HNSW builds of one knowledge base (first: a hash of its id). */
 const VECTOR_INDEX_LOCK_NAMESPACE = 7_460_213;
 const VECTOR_INDEX_PREFIX = 'chunks_hnsw_kb_';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** halfvec's HNSW limit; knowledge bases of larger models are searched exactly. */
 const MAX_INDEXED_DIMENSION = 4000;
 
 /** The HNSW index of one knowledge base's chunks (a partial index: its id and dimension are the predicate). */
 export function vectorIndexName(knowledgeBaseId: string): string {
-  if (!UUID.test(knowledgeBaseId)) throw new Error(`not a UUID: ${knowledgeBaseId}`);
+  if (!isUuid(knowledgeBaseId)) throw new Error(`not a UUID: ${knowledgeBaseId}`);
   return VECTOR_INDEX_PREFIX + knowledgeBaseId.replace(/-/g, '').toLowerCase();
 }
 

@@ -1,12 +1,7 @@
 import { Repository } from 'typeorm';
 import { NotFoundError } from '../common/errors/domain-error';
+import { isUuid } from '../common/validation/uuid';
 import { KnowledgeBase } from './knowledge-base.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** A knowledge base by id or by slug (the id the OpenAI-compatible API and URLs use); 404 otherwise. */
 export async function findKnowledgeBaseOrFail(

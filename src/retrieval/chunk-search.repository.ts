@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { KEYWORD_TS_CONFIG } from '../common/text/keyword-segmenter';
 import type { LexemeStatistics } from './keyword-terms';
 import { RRF_K, SearchMode } from './retrieval.types';
+import { isUuid } from '../common/validation/uuid';
 
 /** Largest dimension the HNSW indexes (halfvec) accept; also the largest query vector we inline. */
 const MAX_INDEXED_DIMENSION = 4000;
@@ -13,7 +14,6 @@ const CHUNK_COUNT_TTL_MS = 30_000;
 const MAX_REMEMBERED_TERMS = 100_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
 export const MAX_RANKED_MATCHES = 2500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ChunkSearchQuery {
   knowledgeBaseId: string;
@@ -214,7 +214,7 @@ export function efSearchFor(chunks: number): number {
 
 /** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */
 export function buildSearchSql(q: ChunkSearchQuery): string {
-  if (!UUID.test(q.knowledgeBaseId)) throw new Error(`not a UUID: ${q.knowledgeBaseId}`);
+  if (!isUuid(q.knowledgeBaseId)) throw new Error(`not a UUID: ${q.knowledgeBaseId}`);
   if (!Number.isInteger(q.dimension) || q.dimension < 1 || q.dimension > MAX_INDEXED_DIMENSION) {
     throw new Error(`unsupported embedding dimension ${q.dimension}`);
   }
