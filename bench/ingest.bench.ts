@@ -156,6 +156,26 @@ async function main(): Promise<void> {
     console.log(
       `  Ollama busy (first to last /api/embed answer) ${fmt(ollamaWindow, 2)} s; the rest is the service's own work`,
     );
+    // The same number of calls from a bare client (the official ollama-js through OllamaClientService, the
+    // same concurrency, no PostgreSQL): what HTTP to the fake costs by itself, so the service's own share shows.
+    const { OllamaClientService } = await import('../src/llm/ollama-client.service');
+    const bare = new OllamaClientService(config);
+    const texts = Array.from({ length: config.embedBatchSize }, (_, i) => `passage ${i} `.repeat(120));
+    let next = 0;
+    const bareStarted = Date.now();
+    await Promise.all(
+      Array.from({ length: config.embedConcurrency }, async () => {
+        while (next++ < calls) {
+          await new Promise<void>((resolve, reject) => {
+            bare.embed(texts, { model: 'bge-m3', onAnswered: resolve }).catch(reject);
+          });
+        }
+      }),
+    );
+    const bareSeconds = (Date.now() - bareStarted) / 1000;
+    console.log(
+      `  a bare client, same calls  ${fmt(bareSeconds, 2)} s (${fmt(((bareSeconds - ideal) / ideal) * 100)} % over): the service adds ${fmt(((embedStage - bareSeconds) / bareSeconds) * 100)} % to it`,
+    );
     console.log(`  worker peak RSS, both runs ${worker.peakRssMb()} MB`);
   }
 
