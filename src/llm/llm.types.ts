@@ -83,15 +83,6 @@ export interface EmbedOptions {
   onAnswered?: () => void;
 }
 
-export interface EmbedManyOptions extends EmbedOptions {
-  /** Texts per /api/embed call; defaults to config.embedBatchSize. */
-  batchSize?: number;
-  /** Calls in flight at once; defaults to config.embedConcurrency. */
-  concurrency?: number;
-  /** Called after each batch with the number of texts embedded so far. */
-  onProgress?: (embedded: number, total: number) => void;
-}
-
 export interface ModelSummary {
   /** Full name with tag, as Ollama lists it (e.g. `bge-m3:latest`). */
   name: string;

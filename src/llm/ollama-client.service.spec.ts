@@ -99,32 +99,6 @@ describe('OllamaClientService (against the fake Ollama)', () => {
       expect(dot(zhQuestion, zhRelated)).toBeGreaterThan(dot(zhQuestion, zhUnrelated) + 0.2);
     });
 
-    it('embedMany splits into batches, runs them concurrently and keeps the order', async () => {
-      fake.configure({ embedLatencyMs: 40 });
-      const texts = Array.from({ length: 10 }, (_, i) => `chunk number ${i} about topic ${i % 3}`);
-      const progress: number[] = [];
-
-      const vectors = await client.embedMany(texts, {
-        batchSize: 3,
-        concurrency: 2,
-        onProgress: (done) => progress.push(done),
-      });
-
-      expect(vectors).toHaveLength(10);
-      const sizes = fake.requestsTo('/api/embed').map((r) => (r.body as { inputCount: number }).inputCount);
-      expect(sizes.sort()).toEqual([1, 3, 3, 3]);
-      expect(fake.counts.maxActiveEmbeds).toBe(2);
-      expect(progress[progress.length - 1]).toBe(10);
-      const direct = await client.embed([texts[7]]);
-      expect(vectors[7]).toEqual(direct[0]);
-    });
-
-    it('embedMany defaults to config.embedBatchSize and config.embedConcurrency', async () => {
-      const texts = Array.from({ length: 9 }, (_, i) => `text ${i}`);
-      await client.embedMany(texts);
-      expect(fake.requestsTo('/api/embed')).toHaveLength(3); // batches of 4
-    });
-
     it('falls back to /api/embeddings on a server older than 0.3.4, normalises, and remembers it', async () => {
       const modern = await client.embed(['alpha beta', 'gamma']);
       fake.reset();
@@ -169,19 +143,10 @@ describe('OllamaClientService (against the fake Ollama)', () => {
       await expect(client.embed(['x'])).resolves.toHaveLength(1); // only the next one failed
     });
 
-    it('embedMany stops at the first failed batch', async () => {
-      fake.configure({ failNextN: 1, failNextRoute: '/api/embed', embedLatencyMs: 20 });
-      const texts = Array.from({ length: 40 }, (_, i) => `text ${i}`);
-      await expect(client.embedMany(texts, { batchSize: 2, concurrency: 2 })).rejects.toMatchObject({
-        code: 'OLLAMA_BUSY',
-      });
-      expect(fake.requestsTo('/api/embed').length).toBeLessThan(5);
-    });
-
     it('reports cancellation as ABORTED, not as a failure', async () => {
       fake.configure({ embedLatencyMs: 500 });
       const controller = new AbortController();
-      const pending = client.embedMany(['a', 'b', 'c', 'd', 'e'], { batchSize: 1, signal: controller.signal });
+      const pending = client.embed(['a', 'b', 'c', 'd', 'e'], { signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
       const error = await pending.catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ABORTED', retryable: false });

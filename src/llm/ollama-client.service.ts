@@ -7,7 +7,6 @@ import type {
   ChatRequest,
   ChatResult,
   ChatUsage,
-  EmbedManyOptions,
   EmbedOptions,
   ModelDetails,
   ModelSummary,
@@ -16,7 +15,7 @@ import type {
   PullProgress,
 } from './llm.types';
 import { normalizeModelName } from './model-name';
-import { OllamaAbortedError, OllamaRequestError, toOllamaError } from './ollama-errors';
+import { OllamaRequestError, toOllamaError } from './ollama-errors';
 
 export interface RequestOptions {
   signal?: AbortSignal;
@@ -135,49 +134,6 @@ export class OllamaClientService {
       }
     }
     return this.embedLegacy(texts, model, opts.signal);
-  }
-
-  /**
-   * Embeds any number of texts: batches of config.embedBatchSize, config.embedConcurrency calls at once,
-   * results in input order. The first failure cancels the batches still running.
-   */
-  async embedMany(texts: string[], opts: EmbedManyOptions = {}): Promise<number[][]> {
-    const batchSize = Math.max(1, opts.batchSize ?? this.config.embedBatchSize);
-    const batchCount = Math.ceil(texts.length / batchSize);
-    const concurrency = Math.min(Math.max(1, opts.concurrency ?? this.config.embedConcurrency), batchCount);
-    const results: number[][][] = new Array<number[][]>(batchCount);
-    const stopAll = new AbortController();
-    const onCallerAbort = (): void => stopAll.abort();
-    if (opts.signal?.aborted) throw new OllamaAbortedError('embed texts');
-    opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
-
-    let nextBatch = 0;
-    let embedded = 0;
-    const worker = async (): Promise<void> => {
-      while (nextBatch < batchCount && !stopAll.signal.aborted) {
-        const index = nextBatch++;
-        const batch = texts.slice(index * batchSize, (index + 1) * batchSize);
-        try {
-          results[index] = await this.embed(batch, { model: opts.model, signal: stopAll.signal });
-        } catch (err) {
-          stopAll.abort();
-          throw err;
-        }
-        embedded += batch.length;
-        opts.onProgress?.(embedded, texts.length);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: concurrency }, worker));
-    } catch (err) {
-      // A sibling's cancellation is only an echo of the real failure; report the caller's abort as such.
-      if (opts.signal?.aborted) throw new OllamaAbortedError('embed texts');
-      throw err;
-    } finally {
-      opts.signal?.removeEventListener('abort', onCallerAbort);
-    }
-    if (opts.signal?.aborted) throw new OllamaAbortedError('embed texts');
-    return results.flat();
   }
 
   private async embedLegacy(texts: string[], model: string, signal?: AbortSignal): Promise<number[][]> {

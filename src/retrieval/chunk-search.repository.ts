@@ -11,6 +11,7 @@ import { isUuid } from '../common/validation/uuid';
 const MAX_INDEXED_DIMENSION = 4000;
 const LEXEME_STATISTICS_TTL_MS = 5 * 60_000;
 const CHUNK_COUNT_TTL_MS = 30_000;
+const MAX_REMEMBERED_KNOWLEDGE_BASES = 10_000;
 const MAX_REMEMBERED_TERMS = 100_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
 export const MAX_RANKED_MATCHES = 2500;
@@ -146,7 +147,7 @@ export class ChunkSearchRepository {
       `SELECT coalesce(sum(chunk_count), 0)::int AS chunks FROM documents WHERE knowledge_base_id = $1 AND live_run IS NOT NULL`,
       [knowledgeBaseId],
     );
-    if (this.chunkCounts.size > MAX_REMEMBERED_TERMS) this.chunkCounts.clear();
+    if (this.chunkCounts.size > MAX_REMEMBERED_KNOWLEDGE_BASES) this.chunkCounts.clear();
     this.chunkCounts.set(knowledgeBaseId, { readAt: Date.now(), value: chunks });
     return chunks;
   }

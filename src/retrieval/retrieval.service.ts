@@ -81,13 +81,14 @@ export class RetrievalService {
 
     const started = performance.now();
     const keywordTerms = keywordText ? keywordText.split(' ') : [];
-    const knowledgeBaseChunks = await this.chunks.knowledgeBaseChunkCount(kb.id);
+    const useKeywords = mode !== 'vector' && keywordTerms.length > 0;
+    const [knowledgeBaseChunks, lexemes, statistics] = await Promise.all([
+      this.chunks.knowledgeBaseChunkCount(kb.id),
+      useKeywords ? this.chunks.lexemesOf(keywordTerms) : undefined,
+      useKeywords ? this.chunks.lexemeStatistics() : undefined,
+    ]);
     let candidateClauses: string[][] | undefined;
-    if (mode !== 'vector' && keywordTerms.length) {
-      const [lexemes, statistics] = await Promise.all([
-        this.chunks.lexemesOf(keywordTerms),
-        this.chunks.lexemeStatistics(),
-      ]);
+    if (lexemes && statistics) {
       // Term shares are table-wide; applied to this knowledge base's size they estimate its matches.
       const rows = Math.min(statistics.rows, knowledgeBaseChunks);
       candidateClauses = keywordCandidateClauses(keywordTerms, lexemes, { ...statistics, rows });
