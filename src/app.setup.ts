@@ -2,7 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
@@ -21,6 +21,44 @@ function answerBodyParserErrors(filter: AllExceptionsFilter) {
     filter.catch(err, new ExecutionContextHost([req, res, next]));
 }
 
+/** The admin UI loads its own scripts and styles only; inline styles come from Element Plus. */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  mediaSrc: ["'self'", 'blob:'],
+  frameSrc: ["'self'", 'blob:'],
+  objectSrc: ["'self'", 'blob:'],
+  connectSrc: ["'self'"],
+};
+
+/**
+ * helmet's headers, with HSTS and `upgrade-insecure-requests` only for requests that arrived over HTTPS
+ * (`req.secure`: directly, or through a proxy TRUST_PROXY believes). Sent over plain HTTP, they make a
+ * browser that opened http://<server>:3000 by name or LAN address fetch every script over HTTPS, and the
+ * UI stays blank; loopback is exempt in browsers, so only remote users would see it.
+ */
+export function securityHeaders(mode: AppConfig['httpsHeaders']): RequestHandler {
+  const overHttp = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    strictTransportSecurity: false,
+  });
+  const overHttps = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: [] } },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
+  });
+  return (req, res, next) => {
+    const https = mode === 'always' || (mode === 'auto' && req.secure);
+    (https ? overHttps : overHttp)(req, res, next);
+  };
+}
+
 /**
  * Pipes, filters, security headers and OpenAPI: shared by main.ts and the e2e tests. The app must be
  * created with `bodyParser: false` so the limits below are the only body parsers.
@@ -33,23 +71,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const exceptionFilter = new AllExceptionsFilter();
   express.use(answerBodyParserErrors(exceptionFilter));
   express.disable('x-powered-by');
-  express.set('trust proxy', 'loopback');
-  app.use(
-    helmet({
-      // The admin UI loads its own scripts and styles only; inline styles come from Element Plus.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          frameSrc: ["'self'", 'blob:'],
-          objectSrc: ["'self'", 'blob:'],
-          connectSrc: ["'self'"],
-        },
-      },
-    }),
-  );
+  express.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders(config.httpsHeaders));
   if (config.corsOrigins.length) {
     app.enableCors({ origin: config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id'] });
   }

@@ -52,4 +52,19 @@ describe('loadAppConfig', () => {
       expect.stringMatching(/ADMIN_PASSWORD must be at least 8/),
     ]);
   });
+
+  it('reads TRUST_PROXY in the forms Express takes and HTTPS_HEADERS, and names bad values', () => {
+    expect(loadAppConfig(base)).toMatchObject({ trustProxy: ['loopback'], httpsHeaders: 'auto' });
+    expect(loadAppConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadAppConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadAppConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
+    expect(problemsOf({ ...base, TRUST_PROXY: 'everyone', HTTPS_HEADERS: 'sometimes' })).toEqual([
+      expect.stringMatching(/TRUST_PROXY must be/),
+      expect.stringMatching(/HTTPS_HEADERS must be one of auto, always, never/),
+    ]);
+  });
 });

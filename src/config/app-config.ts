@@ -40,6 +40,17 @@ export interface AppConfig {
   /** Questions and searches one API key may make per minute (across all API replicas). */
   apiKeyAskLimitPerMin: number;
   corsOrigins: string[];
+  /**
+   * Which proxies' X-Forwarded-For/-Proto headers to believe (Express's "trust proxy"): `false`, `true`,
+   * a hop count, or addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`.
+   */
+  trustProxy: boolean | number | string[];
+  /**
+   * When to send HTTPS-only headers (HSTS, CSP upgrade-insecure-requests): `auto` only on requests that
+   * arrived over HTTPS (directly or through a trusted proxy's X-Forwarded-Proto), `always`, or `never`.
+   * Sent over plain HTTP they make a browser that opened http://<host>:3000 fetch every script over HTTPS.
+   */
+  httpsHeaders: 'auto' | 'always' | 'never';
   logLevel: string;
   /** Serve the built admin UI from this folder at `/` (empty: do not serve). */
   webDir: string;
@@ -122,6 +133,16 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   if ((adminEmail && !adminPassword) || (!adminEmail && adminPassword)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY', 'loopback') as string);
+  if (trustProxy === undefined) {
+    problems.push(
+      `TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of addresses/CIDRs (or loopback, linklocal, uniquelocal), got "${read('TRUST_PROXY')}"`,
+    );
+  }
+  const httpsHeaders = read('HTTPS_HEADERS', 'auto') as string;
+  if (!['auto', 'always', 'never'].includes(httpsHeaders)) {
+    problems.push(`HTTPS_HEADERS must be one of auto, always, never, got "${httpsHeaders}"`);
+  }
   const jwtSecret = read('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters');
 
@@ -154,9 +175,27 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    trustProxy: trustProxy ?? ['loopback'],
+    httpsHeaders: httpsHeaders as AppConfig['httpsHeaders'],
     logLevel,
     webDir: path.resolve(read('WEB_DIR', 'web/dist') as string),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY in the forms Express accepts; undefined when it is none of them. */
+function parseTrustProxy(raw: string): AppConfig['trustProxy'] | undefined {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const address = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+  if (!entries.length || !entries.every((e) => PROXY_NAMES.has(e) || address.test(e))) return undefined;
+  return entries;
 }

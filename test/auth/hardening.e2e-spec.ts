@@ -73,13 +73,38 @@ describe('hardening: injection strings, body caps, headers, CORS, uploads', () =
     }
   });
 
-  it('sends helmet security headers and no X-Powered-By', async () => {
-    const res = await request(t.url).get('/health/live').expect(200);
+  it('sends helmet security headers and no X-Powered-By; HTTPS-only headers only over HTTPS', async () => {
+    // Over plain HTTP (how http://<server>:3000 is opened on a LAN) neither HSTS nor
+    // upgrade-insecure-requests: with them a browser fetches every script over HTTPS and the UI stays blank.
+    const res = await request(t.url).get('/').set('Host', 'zhiku.lan:3000').expect(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['strict-transport-security']).toBeUndefined();
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['x-powered-by']).toBeUndefined();
+
+    // Behind a TLS-terminating proxy on loopback (trusted by default), X-Forwarded-Proto: https turns them on.
+    const proxied = await request(t.url).get('/health/live').set('X-Forwarded-Proto', 'https').expect(200);
+    expect(proxied.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    expect(proxied.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  });
+
+  it('believes X-Forwarded-Proto only from the proxies TRUST_PROXY names, and HTTPS_HEADERS overrides', async () => {
+    const untrusting = await startTestApp({ role: 'api', env: { TRUST_PROXY: 'false' } });
+    const always = await startTestApp({ role: 'api', env: { HTTPS_HEADERS: 'always' } });
+    try {
+      const forged = await request(untrusting.url).get('/health/live').set('X-Forwarded-Proto', 'https').expect(200);
+      expect(forged.headers['strict-transport-security']).toBeUndefined();
+      expect(forged.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+      const forced = await request(always.url).get('/health/live').expect(200);
+      expect(forced.headers['strict-transport-security']).toBeDefined();
+      expect(forced.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    } finally {
+      await untrusting.close();
+      await always.close();
+    }
   });
 
   it('has CORS off by default and allows only the listed origins when CORS_ORIGINS is set', async () => {

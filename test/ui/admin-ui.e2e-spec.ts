@@ -27,9 +27,11 @@ import {
   PHONE,
   chromiumAvailable,
   hasHorizontalScroll,
+  guardRequests,
   launchBrowser,
   measureJs,
   newContext,
+  remoteUrl,
   screenshot,
 } from './support/browser';
 import type { PageGlobals } from './support/page-globals';
@@ -75,6 +77,9 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   let browser: Browser;
   let page: Page;
   let kbId: string;
+  /** The UI as a LAN user opens it: http://zhiku.test:<port> (t.url, 127.0.0.1, is for the test's own API calls). */
+  let ui: string;
+  let requestProblems: () => string[];
   const kbName = `UI walk ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
   const R_DATA = corpusFile('R-data.pdf');
   const ZH = corpusFile('zhlipsum.pdf');
@@ -120,8 +125,10 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
         MAX_UPLOAD_MB: '1',
       },
     });
+    ui = remoteUrl(t.url);
     browser = await launchBrowser();
     const ctx = await newContext(browser, { viewport: DESKTOP, locale: 'zh-CN' });
+    requestProblems = guardRequests(ctx, [ui]);
     page = await ctx.newPage();
     page.setDefaultTimeout(20_000);
   }, 120_000);
@@ -134,7 +141,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
 
   it('serves the UI at / and the login page within the 400 KB gzipped-JS budget', async () => {
     const js = await measureJs(page, async () => {
-      await page.goto(`${t.url}/login`, { waitUntil: 'networkidle' });
+      await page.goto(`${ui}/login`, { waitUntil: 'networkidle' });
     });
     console.log(`login page JS: ${js.files} files, ${(js.gzipBytes / 1024).toFixed(1)} KB gzip`);
     expect(js.gzipBytes).toBeLessThanOrEqual(400 * 1024);
@@ -150,7 +157,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('logs in and creates a knowledge base', async () => {
-    await login(page, t.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    await login(page, ui, TEST_ADMIN.email, TEST_ADMIN.password);
     await screenshot(page, 'desktop-02-knowledge-bases');
     kbId = await createKnowledgeBase(page, kbName, 'R-data.pdf + zhlipsum.pdf');
     expect(kbId).toMatch(/^[0-9a-f-]{36}$/);
@@ -205,7 +212,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('runs a hit test that returns passages (English, and Chinese from the Chinese PDF)', async () => {
-    const en = await runHitTest(page, kbId, t.url, 'read.table data frame');
+    const en = await runHitTest(page, kbId, ui, 'read.table data frame');
     expect(en.count).toBeGreaterThan(0);
     expect(en.marks.length).toBeGreaterThan(0);
     // A Chinese query taken from the indexed Chinese text itself (zhlipsum is random Chinese).
@@ -224,14 +231,14 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
       return (text.match(/[\u4e00-\u9fff]{4}/) ?? [''])[0];
     }, kbId);
     expect(zhQuery).toMatch(/^[\u4e00-\u9fff]{4}$/);
-    const zh = await runHitTest(page, kbId, t.url, zhQuery);
+    const zh = await runHitTest(page, kbId, ui, zhQuery);
     expect(zh.count).toBeGreaterThan(0);
     expect(zh.marks.join('')).toMatch(/[\u4e00-\u9fff]/);
     await screenshot(page, 'desktop-06-hit-test');
   });
 
   it('saves the knowledge-base settings', async () => {
-    await page.goto(`${t.url}/knowledge-bases/${kbId}/settings`);
+    await page.goto(`${ui}/knowledge-bases/${kbId}/settings`);
     await page.locator(field('kb-prompt')).fill('只根据资料回答。');
     await page.locator('[data-testid="kb-settings-save"]').click();
     await page.locator('.el-message--success').waitFor();
@@ -241,7 +248,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('asks: the answer streams in with a clickable citation that opens the source; a follow-up in Chinese', async () => {
-    const r = await ask(page, t.url, kbId, 'How do I read a CSV file into a data frame?');
+    const r = await ask(page, ui, kbId, 'How do I read a CSV file into a data frame?');
     expect(r.answer.length).toBeGreaterThan(0);
     expect(r.sawPartial).toBe(true);
     expect(r.citations).toBeGreaterThan(0);
@@ -263,7 +270,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     await screenshot(page, 'desktop-10-trace');
     await page.keyboard.press('Escape');
 
-    const r2 = await ask(page, t.url, kbId, '这份资料讲了什么？');
+    const r2 = await ask(page, ui, kbId, '这份资料讲了什么？');
     expect(r2.answer.length).toBeGreaterThan(0);
     const list = await api<{ items: { id: string }[] }>(`/api/knowledge-bases/${kbId}/conversations`);
     expect(list.items).toHaveLength(1);
@@ -274,7 +281,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   it("lists Ollama's models and pulls one with a live progress bar (relayed from Ollama's /api/pull)", async () => {
     fake.configure({ missingModels: ['qwen3:0.6b'], tokenDelayMs: 150 });
     try {
-      await page.goto(`${t.url}/models`);
+      await page.goto(`${ui}/models`);
       const table = page.locator('[data-testid="model-table"]');
       await table.getByText('bge-m3:latest').waitFor();
       expect(await table.getByText('qwen3:0.6b').count()).toBe(0);
@@ -305,13 +312,15 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('creates an API key, shows the secret once with a curl example, and revokes it', async () => {
-    await page.goto(`${t.url}/keys`);
+    await page.goto(`${ui}/keys`);
     await page.locator('[data-testid="key-create"]').click();
     await page.locator(field('key-name')).fill('UI walk key');
     await page.locator('[data-testid="key-save"]').click();
     const secret = (await page.locator('[data-testid="key-secret"]').innerText()).trim();
     expect(secret).toMatch(/^zk_/);
-    await expect(page.locator('.el-dialog pre').first().innerText()).resolves.toContain(`Bearer ${secret}`);
+    const example = await page.locator('.el-dialog pre').first().innerText();
+    expect(example).toContain(`Bearer ${secret}`);
+    expect(example).toContain(ui); // the curl example names the address the user opened, not loopback
     await screenshot(page, 'desktop-12-api-keys');
     await page
       .locator('.el-dialog__footer button')
@@ -326,10 +335,10 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('shows the users and settings pages', async () => {
-    await page.goto(`${t.url}/users`);
+    await page.goto(`${ui}/users`);
     await page.locator('[data-testid="user-table"]').getByText(TEST_ADMIN.email).waitFor();
     await screenshot(page, 'desktop-13-users');
-    await page.goto(`${t.url}/settings`);
+    await page.goto(`${ui}/settings`);
     await page.locator('[data-testid="settings-lang"]').waitFor();
     await screenshot(page, 'desktop-14-settings');
   });
@@ -338,12 +347,12 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     const port = fake.port;
     await fake.stop();
     try {
-      await page.goto(`${t.url}/knowledge-bases`);
+      await page.goto(`${ui}/knowledge-bases`);
       const banner = page.locator('[data-testid="health-banner"]');
       await banner.waitFor();
       await expect(banner.innerText()).resolves.toContain('OLLAMA_HOST=0.0.0.0');
       await screenshot(page, 'desktop-15-ollama-down-banner');
-      await page.goto(`${t.url}/chat?kb=${kbId}`);
+      await page.goto(`${ui}/chat?kb=${kbId}`);
       await expect(banner.innerText()).resolves.toContain('OLLAMA_HOST=0.0.0.0');
     } finally {
       // Ollama comes back at the same address, but without the chat model.
@@ -358,24 +367,24 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('switches the language to English and remembers it', async () => {
-    await page.goto(`${t.url}/knowledge-bases`);
+    await page.goto(`${ui}/knowledge-bases`);
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('知识库');
     await switchLanguage(page, 'en');
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('Knowledge bases');
     await page.reload();
     await expect(page.locator('[data-testid="nav-knowledge-bases"]').innerText()).resolves.toContain('Knowledge bases');
     await screenshot(page, 'desktop-17-knowledge-bases-en');
-    await page.goto(`${t.url}/knowledge-bases/${kbId}/documents`);
+    await page.goto(`${ui}/knowledge-bases/${kbId}/documents`);
     await page.locator('[data-doc-name="R-data.pdf"]').waitFor();
     await screenshot(page, 'desktop-18-documents-en');
-    await page.goto(`${t.url}/chat?kb=${kbId}`);
+    await page.goto(`${ui}/chat?kb=${kbId}`);
     await page.locator('[data-testid="chat-conversations"] .conv-open').first().click();
     await page.locator('[data-testid="chat-answer"]').first().waitFor();
     await screenshot(page, 'desktop-19-chat-en');
   });
 
   it('reaches the upload drop zone and the chat input by keyboard', async () => {
-    await page.goto(`${t.url}/knowledge-bases/${kbId}/documents`);
+    await page.goto(`${ui}/knowledge-bases/${kbId}/documents`);
     await page.locator('[data-testid="upload-open"]').waitFor();
     expect(await tabUntilFocused(page, '[data-testid="upload-open"]')).toBe(true);
     await page.keyboard.press('Enter');
@@ -398,7 +407,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     await page.locator('[data-testid="upload-item"]').first().waitFor();
     await closeDialog(page);
 
-    await page.goto(`${t.url}/chat?kb=${kbId}`);
+    await page.goto(`${ui}/chat?kb=${kbId}`);
     await page.locator(field('chat-input')).waitFor();
     expect(await tabUntilFocused(page, field('chat-input'))).toBe(true);
     await page.keyboard.type('What is a data frame?');
@@ -414,7 +423,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
   });
 
   it('deletes a conversation', async () => {
-    await page.goto(`${t.url}/chat?kb=${kbId}`);
+    await page.goto(`${ui}/chat?kb=${kbId}`);
     const list = page.locator('[data-testid="chat-conversations"] .conv');
     await list.first().waitFor();
     const before = (await api<{ items: unknown[] }>(`/api/knowledge-bases/${kbId}/conversations`)).items.length;
@@ -444,7 +453,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     const p = await ctx.newPage();
     p.setDefaultTimeout(20_000);
     try {
-      await login(p, t.url, member.email, member.password);
+      await login(p, ui, member.email, member.password);
       const oldToken = await p.evaluate(() =>
         (globalThis as unknown as PageGlobals).localStorage.getItem('zhiku.token'),
       );
@@ -462,7 +471,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
 
       // The server ended the old session; the page keeps working with the new one.
       expect((await fetch(`${t.url}/api/auth/me`, { headers: bearer(oldToken!) })).status).toBe(401);
-      await p.goto(`${t.url}/models`);
+      await p.goto(`${ui}/models`);
       await p.locator('[data-testid="model-table"]').getByText('bge-m3:latest').waitFor();
       expect(p.url()).toContain('/models');
       await expect(apiLogin(t, member.email, member.password)).rejects.toThrow(/401/);
@@ -472,8 +481,10 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     }
   });
 
-  it('works at phone width without horizontal scrolling, with the chat and the menu drawer', async () => {
+  it('works at phone width without horizontal scrolling, with the chat and the menu drawer (on loopback)', async () => {
+    // This walk opens the UI as http://127.0.0.1:<port>, the others as http://zhiku.test:<port>: both must work.
     const phoneCtx = await newContext(browser, { viewport: PHONE, locale: 'zh-CN', mobile: true });
+    const phoneProblems = guardRequests(phoneCtx, [t.url]);
     const phone = await phoneCtx.newPage();
     phone.setDefaultTimeout(20_000);
     try {
@@ -503,6 +514,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
       await phone.locator('[data-testid="nav-toggle"]').click();
       await phone.locator('.el-drawer [data-testid="nav-models"]').waitFor();
       await screenshot(phone, 'phone-09-nav-drawer');
+      expect(phoneProblems()).toEqual([]);
     } finally {
       await phoneCtx.close();
     }
@@ -510,9 +522,14 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
 
   it('goes back to login when the server rejects the stored token (401)', async () => {
     await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.setItem('zhiku.token', 'corrupted'));
-    await page.goto(`${t.url}/models`);
+    await page.goto(`${ui}/models`);
     await page.waitForURL(/\/login\?redirect=(%2F|\/)models/);
     await page.locator(field('login-email')).waitFor();
+  });
+
+  it('opened by a host name that is not loopback, kept every request on http://zhiku.test and met no CSP refusal', () => {
+    // Scripts, styles, the API, the event streams and the PDF viewer all ran through `ui` above.
+    expect(requestProblems()).toEqual([]);
   });
 
   it('offers the first-run setup on a database without users, and the new administrator can work', async () => {
@@ -527,10 +544,12 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
       env: { DATABASE_URL: databaseUrl, WEB_DIR: WEB_DIST, ADMIN_EMAIL: '', ADMIN_PASSWORD: '' },
     });
     const ctx = await newContext(browser, { locale: 'en-US' });
+    const freshUi = remoteUrl(fresh.url);
+    const setupProblems = guardRequests(ctx, [freshUi]);
     const p = await ctx.newPage();
     p.setDefaultTimeout(20_000);
     try {
-      await p.goto(`${fresh.url}/knowledge-bases`);
+      await p.goto(`${freshUi}/knowledge-bases`);
       await p.waitForURL(/\/setup/);
       await expect(p.locator('h1').innerText()).resolves.toContain('create the administrator');
       await screenshot(p, 'desktop-00-setup-en');
@@ -545,6 +564,7 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
       expect(setup.required).toBe(false);
       const owner = await apiLogin(fresh, 'owner@example.com', 's3cret-pass');
       expect(owner.user.role).toBe('admin');
+      expect(setupProblems()).toEqual([]);
     } finally {
       await ctx.close();
       await fresh.close();

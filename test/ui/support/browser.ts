@@ -10,6 +10,19 @@ export const SCREENSHOT_DIR = path.resolve(__dirname, '../../../test-output/scre
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };
 
+/**
+ * The name the UI is opened by, as a LAN user opens http://<server>:3000: mapped to 127.0.0.1 inside
+ * Chromium, so it is not loopback to the browser (no secure-context exemption, no upgrade exemption).
+ */
+export const REMOTE_HOST = 'zhiku.test';
+
+/** The same server by its non-loopback name. */
+export function remoteUrl(url: string): string {
+  const u = new URL(url);
+  u.hostname = REMOTE_HOST;
+  return u.origin;
+}
+
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
@@ -33,6 +46,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`,
     ],
   });
 }
@@ -96,4 +110,30 @@ export async function measureJs(
     gzipBytes += gzipSync(body, { level: 9 }).length;
   }
   return { files: seen.size, gzipBytes, rawBytes };
+}
+
+/**
+ * Watches every request of a browser context: each must stay on one of `origins` over the same scheme
+ * (never upgraded to https://, never sent elsewhere), none may fail other than by the page leaving it
+ * (an event stream closed by navigation), and the page may report no Content-Security-Policy violation.
+ * Returns the problems seen so far.
+ */
+export function guardRequests(ctx: BrowserContext, origins: string[]): () => string[] {
+  const problems: string[] = [];
+  const allowed = (url: string): boolean =>
+    // chrome-extension: is Chromium's own PDF viewer, which shows the cited page.
+    /^(data|blob|chrome-extension):/.test(url) || origins.some((o) => url === o || url.startsWith(`${o}/`));
+  ctx.on('request', (req) => {
+    if (!allowed(req.url())) problems.push(`request to ${req.url()}`);
+  });
+  ctx.on('requestfailed', (req) => {
+    const reason = req.failure()?.errorText ?? 'failed';
+    if (reason !== 'net::ERR_ABORTED') problems.push(`${req.url()} failed: ${reason}`);
+  });
+  ctx.on('console', (msg) => {
+    if (/Content Security Policy|Refused to (load|connect|execute|apply|frame)|Mixed Content/i.test(msg.text())) {
+      problems.push(`console: ${msg.text()}`);
+    }
+  });
+  return () => [...problems];
 }
