@@ -171,7 +171,8 @@ async function ensureDatabase(): Promise<void> {
 
 async function buildKnowledgeBase(db: DataSource, corpus: Corpus): Promise<string> {
   const { ChunkRepository } = await import('../src/documents/chunk.repository');
-  const chunks = new ChunkRepository(db);
+  const { Chunk } = await import('../src/documents/chunk.entity');
+  const chunks = new ChunkRepository(db, db.getRepository(Chunk));
   await db.query('DELETE FROM knowledge_bases WHERE slug = $1', [KB_SLUG]);
   // Loading into a live GIN index is slow: drop it, load, then rebuild it as the migration defines it.
   await db.query(`DROP INDEX IF EXISTS ${GIN_INDEX}`);

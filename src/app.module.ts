@@ -8,17 +8,33 @@ import { AppConfigModule } from './config/config.module';
 import { LoggingModule } from './common/http/logging.module';
 import { QueueModule } from './common/queue/queue.module';
 import { DatabaseModule } from './database/database.module';
+import { DocumentsCoreModule } from './documents/documents-core.module';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
+import { IngestionQueueModule } from './ingestion/ingestion-queue.module';
 import { IngestionWorkerModule } from './ingestion/ingestion-worker.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { KnowledgeBasesCoreModule } from './knowledge-bases/knowledge-bases-core.module';
 import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LlmModule } from './llm/llm.module';
 import { ModelsModule } from './llm/models.module';
 import { RetrievalModule } from './retrieval/retrieval.module';
 
-/** Everything both roles need: config, logs, database, queue, Ollama, health. */
-const CORE_MODULES: Type[] = [AppConfigModule, LoggingModule, DatabaseModule, QueueModule, LlmModule, HealthModule];
+/**
+ * Everything both roles need: config, logs, database, queue, Ollama, health, and the stores of knowledge
+ * bases and documents with the queue they hand work to.
+ */
+const CORE_MODULES: Type[] = [
+  AppConfigModule,
+  LoggingModule,
+  DatabaseModule,
+  QueueModule,
+  LlmModule,
+  HealthModule,
+  KnowledgeBasesCoreModule,
+  DocumentsCoreModule,
+  IngestionQueueModule,
+];
 
 /** The HTTP API. */
 const API_MODULES: Type[] = [

@@ -1,8 +1,6 @@
 import { DataSource } from 'typeorm';
+import { ADVISORY_LOCK, withAdvisoryLock } from './advisory-lock';
 import { buildDataSourceOptions } from './database-options';
-
-// Any fixed number: serialises migration runs when several API replicas start at once.
-const MIGRATION_LOCK_KEY = 7_460_211;
 
 /**
  * Checks that PostgreSQL answers and has pgvector, then applies pending migrations under an advisory
@@ -13,7 +11,7 @@ export async function preparePostgres(databaseUrl: string, { migrate }: { migrat
   // At start-up a database that does not answer within seconds is a configuration problem.
   const dataSource = new DataSource({
     ...options,
-    extra: { ...options.extra, max: 2, connectionTimeoutMillis: 10_000 },
+    extra: { ...options.extra, max: 3, connectionTimeoutMillis: 10_000 },
   });
   try {
     await dataSource.initialize();
@@ -30,13 +28,11 @@ export async function preparePostgres(databaseUrl: string, { migrate }: { migrat
       );
     }
     if (!migrate) return [];
-    await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    try {
+    // The lock lives on a connection of its own; the migrations run on the pool's other one.
+    return await withAdvisoryLock(dataSource, ADVISORY_LOCK.migrations, 'schema', 'wait', async () => {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((m) => m.name);
-    } finally {
-      await dataSource.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-    }
+    });
   } finally {
     await dataSource.destroy();
   }

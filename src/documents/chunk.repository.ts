@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { KEYWORD_TS_CONFIG, segmentForKeywords } from '../common/text/keyword-segmenter';
 import { isUuid } from '../common/validation/uuid';
+import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
+import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
+import { Chunk } from './chunk.entity';
 
 /** A chunk ready to be written: its text, where it came from, and its embedding. */
 export interface ChunkWrite {
@@ -18,11 +21,10 @@ export interface ChunkWrite {
   keywords?: string;
 }
 
-/** Second key of the advisory lock that serialises HNSW builds of one knowledge base (first: a hash of its id). */
-const VECTOR_INDEX_LOCK_NAMESPACE = 7_460_213;
 const VECTOR_INDEX_PREFIX = 'chunks_hnsw_kb_';
-/** halfvec's HNSW limit; knowledge bases of larger models are searched exactly. */
-const MAX_INDEXED_DIMENSION = 4000;
+
+/** Where a statement runs: the pool, or a transaction's connection. */
+type Queryable = Pick<EntityManager, 'query'>;
 
 /** The HNSW index of one knowledge base's chunks (a partial index: its id and dimension are the predicate). */
 export function vectorIndexName(knowledgeBaseId: string): string {
@@ -40,13 +42,6 @@ export function vectorIndexOptions(config: AppConfig): VectorIndexOptions {
 }
 
 export type VectorIndexOutcome = 'exists' | 'built' | 'too-small' | 'not-indexable';
-
-export interface ReadyResult {
-  /** False when the document was deleted (or reindexed) meanwhile: nothing was changed. */
-  updated: boolean;
-  /** Older versions of the same file that this one replaced (their rows are gone; delete their files). */
-  replaced: Array<{ id: string; storageKey: string }>;
-}
 
 /**
  * pgvector's text form, which is exactly a JSON array: JSON.stringify is the fastest way to write a
@@ -66,12 +61,36 @@ export function keywordText(title: string, content: string): string {
 
 /**
  * Every write to `chunks` (embeddings as halfvec with their dimension, so the partial HNSW index of
- * that dimension applies; the tsvector of the segmented text, for the GIN index), and the version
- * swap that makes a document ready. Reads for search live in src/retrieval/chunk-search.repository.ts.
+ * that dimension applies; the tsvector of the segmented text, for the GIN index), the chunk pages an
+ * admin reads, and each knowledge base's HNSW index. Reads for search live in
+ * src/retrieval/chunk-search.repository.ts.
  */
 @Injectable()
 export class ChunkRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(Chunk) private readonly rows: Repository<Chunk>,
+  ) {}
+
+  findById(chunkId: string): Promise<Chunk | null> {
+    return isUuid(chunkId) ? this.rows.findOneBy({ id: chunkId }) : Promise.resolve(null);
+  }
+
+  /** One page of a run's chunks, in document order. */
+  async page(
+    documentId: string,
+    run: number,
+    page: number,
+    pageSize: number,
+  ): Promise<{ items: Chunk[]; total: number }> {
+    const [items, total] = await this.rows.findAndCount({
+      where: { documentId, ingestRun: run },
+      order: { ordinal: 'ASC' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    });
+    return { items, total };
+  }
 
   /**
    * Writes a batch of chunks in one statement (unnest of arrays: one round-trip, one plan).
@@ -120,17 +139,12 @@ export class ChunkRepository {
     return new Map(rows.map((r) => [r.ordinal, r.digest]));
   }
 
-  /**
-   * Removes what one run wrote (a failed run); the live run's chunks stay searchable. Returns how many
-   * chunks the document still has.
-   */
-  async deleteRunChunks(documentId: string, run: number): Promise<number> {
-    await this.db.query(`DELETE FROM chunks WHERE document_id = $1 AND ingest_run = $2`, [documentId, run]);
-    const [{ chunks }]: Array<{ chunks: number }> = await this.db.query(
-      `SELECT count(*)::int AS chunks FROM chunks WHERE document_id = $1`,
-      [documentId],
-    );
-    return chunks;
+  /** Removes the document's chunks of every run but `keepRun` (all of them when it is null). */
+  async deleteAllButRun(documentId: string, keepRun: number | null, on: Queryable = this.db): Promise<void> {
+    await on.query(`DELETE FROM chunks WHERE document_id = $1 AND ingest_run IS DISTINCT FROM $2`, [
+      documentId,
+      keepRun,
+    ]);
   }
 
   async deleteChunksByOrdinal(documentId: string, run: number, ordinals: number[]): Promise<void> {
@@ -140,41 +154,6 @@ export class ChunkRepository {
       run,
       ordinals,
     ]);
-  }
-
-  /**
-   * In one transaction: marks this run of the document ready and live with its counts, removes the chunks
-   * of the run it replaces (after a reindex), and removes older versions of the same file in its knowledge
-   * base (their chunks go with them), so searches switch from old to new at once.
-   */
-  async markReady(
-    documentId: string,
-    run: number,
-    counts: { chunkCount: number; pageCount: number | null },
-  ): Promise<ReadyResult> {
-    return this.db.transaction(async (tx) => {
-      const [doc]: Array<{ knowledge_base_id: string; filename: string; version: number }> = await tx.query(
-        `SELECT knowledge_base_id, filename, version FROM documents WHERE id = $1 AND ingest_run = $2 FOR UPDATE`,
-        [documentId, run],
-      );
-      if (!doc) return { updated: false, replaced: [] };
-      await tx.query(
-        `UPDATE documents SET status = 'ready', progress = 100, status_detail = NULL, error_code = NULL, error_message = NULL,
-                chunk_count = $2, page_count = $3, live_run = $4, updated_at = now()
-          WHERE id = $1`,
-        [documentId, counts.chunkCount, counts.pageCount, run],
-      );
-      // The chunks of the run this one replaces (a reindex) go in the same transaction.
-      await tx.query(`DELETE FROM chunks WHERE document_id = $1 AND ingest_run <> $2`, [documentId, run]);
-      // TypeORM answers DELETE … RETURNING with [rows, count].
-      const [replaced]: [Array<{ id: string; storage_key: string }>, number] = await tx.query(
-        `DELETE FROM documents
-          WHERE knowledge_base_id = $1 AND filename = $2 AND id <> $3 AND version < $4
-          RETURNING id, storage_key`,
-        [doc.knowledge_base_id, doc.filename, documentId, doc.version],
-      );
-      return { updated: true, replaced: replaced.map((r) => ({ id: r.id, storageKey: r.storage_key })) };
-    });
   }
 
   /**
@@ -190,7 +169,7 @@ export class ChunkRepository {
     options: VectorIndexOptions,
   ): Promise<VectorIndexOutcome> {
     const name = vectorIndexName(knowledgeBaseId);
-    if (!Number.isInteger(dims) || dims < 1 || dims > MAX_INDEXED_DIMENSION) return 'not-indexable';
+    if (!Number.isInteger(dims) || dims < 1 || dims > MAX_EMBEDDING_DIMENSION) return 'not-indexable';
     if ((await this.vectorIndexState(name)) === 'valid') return 'exists';
     const [{ chunks }]: Array<{ chunks: number }> = await this.db.query(
       `SELECT count(*)::int AS chunks FROM (
@@ -199,31 +178,23 @@ export class ChunkRepository {
     );
     if (chunks < options.minChunks) return 'too-small';
 
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query(`SELECT pg_advisory_lock($2, hashtext($1))`, [knowledgeBaseId, VECTOR_INDEX_LOCK_NAMESPACE]);
+    return withAdvisoryLock(this.db, ADVISORY_LOCK.vectorIndex, knowledgeBaseId, 'wait', async (runner) => {
+      const state = await this.vectorIndexState(name, runner.query.bind(runner));
+      if (state === 'valid') return 'exists';
+      if (state === 'invalid') await runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+      await runner.query(`SET maintenance_work_mem = '${Math.floor(options.buildMemoryMb)}MB'`);
       try {
-        const state = await this.vectorIndexState(name, runner.query.bind(runner));
-        if (state === 'valid') return 'exists';
-        if (state === 'invalid') await runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
-        await runner.query(`SET maintenance_work_mem = '${Math.floor(options.buildMemoryMb)}MB'`);
         // The same expression, operator class and predicate as the search's vector leg (buildSearchSql).
         await runner.query(
           `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON chunks
              USING hnsw ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)
              WHERE knowledge_base_id = '${knowledgeBaseId}'::uuid AND embedding_dims = ${dims}`,
         );
-        return 'built';
       } finally {
         await runner.query(`RESET maintenance_work_mem`).catch(() => undefined);
-        await runner
-          .query(`SELECT pg_advisory_unlock($2, hashtext($1))`, [knowledgeBaseId, VECTOR_INDEX_LOCK_NAMESPACE])
-          .catch(() => undefined);
       }
-    } finally {
-      await runner.release();
-    }
+      return 'built';
+    });
   }
 
   /** Removes a knowledge base's HNSW index (its rows are gone or going). */

@@ -12,7 +12,7 @@ export const FINAL_DOCUMENT_STATUSES: readonly DocumentStatus[] = ['ready', 'fai
  */
 @Entity('documents')
 @Index(['knowledgeBaseId', 'sha256'], { unique: true })
-@Index(['knowledgeBaseId', 'filename'])
+@Index(['knowledgeBaseId', 'filename', 'version'], { unique: true })
 export class Document {
   @PrimaryGeneratedColumn('uuid')
   id: string;

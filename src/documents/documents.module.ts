@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { IngestionCoreModule } from '../ingestion/ingestion-core.module';
 import { ChunksController } from './chunks.controller';
 import { DocumentsController } from './documents.controller';
 import { DocumentsService } from './documents.service';
 import { DocumentUploadInterceptor } from './upload/document-upload.interceptor';
 
+/** The documents API: uploads, document and chunk reads, chunk edits, reindex and delete (DocumentsCoreModule holds the rest). */
 @Module({
-  imports: [IngestionCoreModule],
   controllers: [DocumentsController, ChunksController],
   providers: [DocumentsService, DocumentUploadInterceptor],
   exports: [DocumentsService],

@@ -1,45 +1,24 @@
 import { ReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, ILike, Repository } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
+import { effectiveSplitOptions, embeddingInput } from '../common/text/chunk-limits';
 import { estimateTokens } from '../common/text/token-estimate';
-import { DocumentStateService, documentEventData } from '../ingestion/document-state.service';
-import { IngestionQueueService } from '../ingestion/ingestion-queue.service';
-import { effectiveSplitOptions, embeddingInput } from '../ingestion/splitting/text-splitter';
-import { isUuid } from '../common/validation/uuid';
-import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
+import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repository';
 import { OllamaClientService } from '../llm/ollama-client.service';
-import { Chunk } from './chunk.entity';
 import { ChunkRepository } from './chunk.repository';
 import { DocumentFileStore } from './document-file-store';
+import { DocumentLifecycle } from './document-lifecycle.service';
+import { ChunkView, DocumentView, toChunkView, toDocumentView } from './document-view.mapper';
 import { Document, DocumentStatus } from './document.entity';
+import { DocumentRepository } from './document.repository';
 import { ListDocumentsQuery, PageQuery } from './dto/list-documents.query';
 import { UpdateChunkDto } from './dto/update-chunk.dto';
 import { detectMimeType, validateFilename } from './upload/file-type';
 import { StoredUpload } from './upload/hashing-disk-storage';
 
-export interface DocumentView {
-  id: string;
-  knowledgeBaseId: string;
-  filename: string;
-  mimeType: string;
-  sizeBytes: number;
-  sha256: string;
-  status: DocumentStatus;
-  progress: number;
-  /** A passing condition, e.g. "Waiting for Ollama (…)". */
-  statusDetail: string | null;
-  pageCount: number | null;
-  chunkCount: number;
-  version: number;
-  replacesId: string | null;
-  error: { code: string; message: string } | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { ChunkView, DocumentView } from './document-view.mapper';
 
 export interface UploadedDocument {
   id: string;
@@ -48,17 +27,6 @@ export interface UploadedDocument {
   /** True when these exact bytes were already in the knowledge base: the existing document is returned, nothing is queued. */
   duplicate: boolean;
   version: number;
-}
-
-export interface ChunkView {
-  id: string;
-  ordinal: number;
-  title: string;
-  content: string;
-  pageFrom: number | null;
-  pageTo: number | null;
-  enabled: boolean;
-  tokenCount: number;
 }
 
 export interface Page<T> {
@@ -81,14 +49,11 @@ const DEFAULT_PAGE_SIZE = 20;
 @Injectable()
 export class DocumentsService {
   constructor(
-    @InjectRepository(Document) private readonly documents: Repository<Document>,
-    @InjectRepository(KnowledgeBase) private readonly knowledgeBases: Repository<KnowledgeBase>,
-    @InjectRepository(Chunk) private readonly chunkEntities: Repository<Chunk>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly documents: DocumentRepository,
+    private readonly knowledgeBases: KnowledgeBaseRepository,
     private readonly chunks: ChunkRepository,
     private readonly files: DocumentFileStore,
-    private readonly queue: IngestionQueueService,
-    private readonly state: DocumentStateService,
+    private readonly lifecycle: DocumentLifecycle,
     private readonly ollama: OllamaClientService,
   ) {}
 
@@ -111,7 +76,7 @@ export class DocumentsService {
       if (!stored.length) {
         throw new DomainError('NO_FILES', 'Send 1 to 50 files as multipart/form-data in the field "files".', 400);
       }
-      knowledgeBase = await findKnowledgeBaseOrFail(this.knowledgeBases, knowledgeBaseIdOrSlug);
+      knowledgeBase = await this.knowledgeBases.findOrFail(knowledgeBaseIdOrSlug);
       checked = stored.map((file) => {
         const filename = validateFilename(file.originalname);
         if (file.size === 0)
@@ -138,68 +103,38 @@ export class DocumentsService {
     knowledgeBase: KnowledgeBase,
     file: StoredUpload & { filename: string; mimeType: string },
   ): Promise<UploadedDocument> {
-    const duplicate = async (): Promise<UploadedDocument | undefined> => {
-      const existing = await this.documents.findOneBy({ knowledgeBaseId: knowledgeBase.id, sha256: file.sha256 });
-      if (!existing) return undefined;
-      await this.files.remove(file.storageKey);
-      return {
-        id: existing.id,
-        filename: existing.filename,
-        status: existing.status,
-        duplicate: true,
-        version: existing.version,
-      };
-    };
-    const known = await duplicate();
-    if (known) return known;
-
-    const previous = await this.documents.findOne({
-      where: { knowledgeBaseId: knowledgeBase.id, filename: file.filename },
-      order: { version: 'DESC' },
+    const { document, duplicate } = await this.lifecycle.register({
+      knowledgeBaseId: knowledgeBase.id,
+      filename: file.filename,
+      mimeType: file.mimeType,
+      sizeBytes: file.size,
+      sha256: file.sha256,
+      storageKey: file.storageKey,
     });
-    const inserted: Document[] = await this.db.query(
-      `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, version, replaces_id)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8)
-       ON CONFLICT (knowledge_base_id, sha256) DO NOTHING
-       RETURNING id`,
-      [
-        knowledgeBase.id,
-        file.filename,
-        file.mimeType,
-        file.size,
-        file.sha256,
-        file.storageKey,
-        (previous?.version ?? 0) + 1,
-        previous?.id ?? null,
-      ],
-    );
-    // Lost a race with an identical upload: that one wins.
-    if (!inserted.length) return (await duplicate())!;
-    const doc = (await this.documents.findOneBy({ id: inserted[0].id }))!;
-    this.state.publishUpdated(doc);
-    await this.queue.enqueueOrDefer(doc.id, doc.ingestRun);
-    return { id: doc.id, filename: doc.filename, status: doc.status, duplicate: false, version: doc.version };
+    return {
+      id: document.id,
+      filename: document.filename,
+      status: document.status,
+      duplicate,
+      version: document.version,
+    };
   }
 
   async list(knowledgeBaseIdOrSlug: string, query: ListDocumentsQuery): Promise<Page<DocumentView>> {
-    const knowledgeBase = await findKnowledgeBaseOrFail(this.knowledgeBases, knowledgeBaseIdOrSlug);
+    const knowledgeBase = await this.knowledgeBases.findOrFail(knowledgeBaseIdOrSlug);
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
-    const [items, total] = await this.documents.findAndCount({
-      where: {
-        knowledgeBaseId: knowledgeBase.id,
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.q ? { filename: ILike(`%${query.q.replace(/[\\%_]/g, '\\$&')}%`) } : {}),
-      },
-      order: { createdAt: 'DESC', id: 'ASC' },
-      skip: (page - 1) * pageSize,
-      take: pageSize,
+    const { items, total } = await this.documents.page(knowledgeBase.id, {
+      status: query.status,
+      filenameContains: query.q,
+      page,
+      pageSize,
     });
-    return { items: items.map(documentView), total, page, pageSize };
+    return { items: items.map(toDocumentView), total, page, pageSize };
   }
 
   async get(id: string): Promise<DocumentView> {
-    return documentView(await this.findDocument(id));
+    return toDocumentView(await this.findDocument(id));
   }
 
   async openOriginal(id: string): Promise<StoredOriginal> {
@@ -220,24 +155,20 @@ export class DocumentsService {
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
     // The chunks search sees: the live run's (while a reindex runs), else those being written.
-    const [items, total] = await this.chunkEntities.findAndCount({
-      where: { documentId: doc.id, ingestRun: doc.liveRun ?? doc.ingestRun },
-      order: { ordinal: 'ASC' },
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-    });
-    return { items: items.map(chunkView), total, page, pageSize };
+    const { items, total } = await this.chunks.page(doc.id, doc.liveRun ?? doc.ingestRun, page, pageSize);
+    return { items: items.map(toChunkView), total, page, pageSize };
   }
 
   /** Enables/disables a chunk or replaces its text; new text is embedded again first, so a failed embed changes nothing. */
   async updateChunk(chunkId: string, dto: UpdateChunkDto): Promise<ChunkView> {
-    const chunk = isUuid(chunkId) ? await this.chunkEntities.findOneBy({ id: chunkId }) : null;
+    const chunk = await this.chunks.findById(chunkId);
     if (!chunk) throw new NotFoundError('Chunk', chunkId);
     const change: Parameters<ChunkRepository['updateChunk']>[1] = { enabled: dto.enabled };
     const content = dto.content?.trim();
     if (dto.content !== undefined && !content) throw new ValidationFailedError('content must not be blank');
     if (content !== undefined && content !== chunk.content) {
-      const knowledgeBase = (await this.knowledgeBases.findOneBy({ id: chunk.knowledgeBaseId }))!;
+      const knowledgeBase = await this.knowledgeBases.findById(chunk.knowledgeBaseId);
+      if (!knowledgeBase) throw new NotFoundError('Chunk', chunkId);
       const tokenCount = estimateTokens(content);
       const limit = effectiveSplitOptions({
         chunkSize: Number.MAX_SAFE_INTEGER,
@@ -262,7 +193,7 @@ export class DocumentsService {
       Object.assign(change, { content, title: chunk.title, tokenCount, embedding });
     }
     await this.chunks.updateChunk(chunk.id, change);
-    return chunkView((await this.chunkEntities.findOneBy({ id: chunk.id }))!);
+    return toChunkView((await this.chunks.findById(chunk.id))!);
   }
 
   /**
@@ -270,79 +201,19 @@ export class DocumentsService {
    * sizes). Its current chunks keep answering searches until the new ones are ready, or if the run fails.
    */
   async reindex(id: string): Promise<DocumentView> {
-    const doc = await this.findDocument(id);
-    const previousRun = doc.ingestRun;
-    const run = await this.db.transaction(async (tx) => {
-      // The live run's chunks stay searchable until the new run replaces them (ChunkRepository.markReady);
-      // chunks of an unfinished earlier run are dropped.
-      const [rows]: [Array<{ ingest_run: number }>, number] = await tx.query(
-        `UPDATE documents SET ingest_run = ingest_run + 1, status = 'queued', progress = 0, status_detail = NULL,
-                error_code = NULL, error_message = NULL, updated_at = now()
-          WHERE id = $1 RETURNING ingest_run`,
-        [doc.id],
-      );
-      if (!rows.length) throw new NotFoundError('Document', id);
-      await tx.query(
-        `DELETE FROM chunks c USING documents d
-          WHERE c.document_id = $1 AND d.id = c.document_id AND c.ingest_run IS DISTINCT FROM d.live_run`,
-        [doc.id],
-      );
-      return rows[0].ingest_run;
-    });
-    await this.queue.cancel(doc.id, previousRun);
-    const updated = await this.findDocument(doc.id);
-    this.state.publishUpdated(updated);
-    await this.queue.enqueueOrDefer(doc.id, run);
-    return documentView(updated);
+    const restarted = await this.lifecycle.reindex(await this.findDocument(id));
+    if (!restarted) throw new NotFoundError('Document', id);
+    return toDocumentView(restarted);
   }
 
-  /** Removes the document, its chunks and its stored original; a job working on it stops at its next batch. */
+  /** Removes the document, its chunks and its stored original; a job working on it stops at its next step. */
   async remove(id: string): Promise<void> {
-    const doc = await this.findDocument(id);
-    await this.documents.delete({ id: doc.id });
-    await this.queue.cancel(doc.id, doc.ingestRun);
-    await this.files.remove(doc.storageKey);
-    this.state.publishDeleted(doc.id, doc.knowledgeBaseId);
+    if (!(await this.lifecycle.remove((await this.findDocument(id)).id))) throw new NotFoundError('Document', id);
   }
 
   private async findDocument(id: string): Promise<Document> {
-    const doc = isUuid(id) ? await this.documents.findOneBy({ id }) : null;
+    const doc = await this.documents.findById(id);
     if (!doc) throw new NotFoundError('Document', id);
     return doc;
   }
-}
-
-export function documentView(doc: Document): DocumentView {
-  const { error } = documentEventData(doc);
-  return {
-    id: doc.id,
-    knowledgeBaseId: doc.knowledgeBaseId,
-    filename: doc.filename,
-    mimeType: doc.mimeType,
-    sizeBytes: doc.sizeBytes,
-    sha256: doc.sha256,
-    status: doc.status,
-    progress: doc.progress,
-    statusDetail: doc.statusDetail,
-    pageCount: doc.pageCount,
-    chunkCount: doc.chunkCount,
-    version: doc.version,
-    replacesId: doc.replacesId,
-    error: error ?? null,
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
-  };
-}
-
-function chunkView(chunk: Chunk): ChunkView {
-  return {
-    id: chunk.id,
-    ordinal: chunk.ordinal,
-    title: chunk.title,
-    content: chunk.content,
-    pageFrom: chunk.pageFrom,
-    pageTo: chunk.pageTo,
-    enabled: chunk.enabled,
-    tokenCount: chunk.tokenCount,
-  };
 }

@@ -1,20 +1,24 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { AdvisoryLockBusyError, ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
 import { ChunkRepository, ChunkWrite, keywordText, vectorIndexOptions } from '../documents/chunk.repository';
 import { DocumentFileStore } from '../documents/document-file-store';
-import { Document, DocumentStatus, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
+import { DocumentLifecycle, WorkingStatus } from '../documents/document-lifecycle.service';
+import { Document, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
+import { DocumentRepository, DocumentRunChange } from '../documents/document.repository';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
+import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repository';
 import { OllamaClientService } from '../llm/ollama-client.service';
 import { isRetryableOllamaError } from '../llm/ollama-errors';
-import { DocumentStateChange, DocumentStateService } from './document-state.service';
 import { IngestionCancelledError, IngestionError } from './ingestion-errors';
 import { parseDocument } from './parsing/document-parser';
-import { embeddingInput, splitIntoChunks, TextChunk } from './splitting/text-splitter';
+import { embeddingInput } from '../common/text/chunk-limits';
+import { splitIntoChunks, TextChunk } from './splitting/text-splitter';
 
 export interface IngestAttempt {
   documentId: string;
@@ -33,8 +37,11 @@ const PROGRESS_WRITE_INTERVAL_MS = 300;
 /** INSERTs in flight at once (each on its own connection), of one embedded batch each. */
 const WRITE_CONCURRENCY = 2;
 const POSTGRES_FOREIGN_KEY_VIOLATION = '23503';
-/** Any fixed number: second key of the per-document advisory lock (first: a hash of the id). */
-const DOCUMENT_LOCK_NAMESPACE = 7_460_212;
+/**
+ * How long a job waits for another worker to let go of its document before backing off: long enough to
+ * see the other worker finish, so the job then finds the document ready and skips it.
+ */
+const DOCUMENT_LOCK_WAIT_MS = 2_000;
 
 /** Another worker holds the document (e.g. a job re-enqueued by the reconciler): try again later. */
 class DocumentBusyError extends DomainError {
@@ -108,25 +115,20 @@ function chunkDigest(chunk: Pick<TextChunk, 'title' | 'content'>): string {
   return createHash('md5').update(`${chunk.title}\x1f${chunk.content}`, 'utf8').digest('hex');
 }
 
-/** Writes status and progress to the database (and the events stream) at most every 300 ms, and at once on a stage change. */
+/** Writes status and progress (through the lifecycle owner) at most every 300 ms, and at once on a stage change. */
 class ProgressReporter {
   private lastWrite = 0;
-  private lastStatus?: DocumentStatus;
+  private lastStatus?: WorkingStatus;
   private lastProgress = -1;
 
   constructor(
-    private readonly state: DocumentStateService,
+    private readonly lifecycle: DocumentLifecycle,
     private readonly documentId: string,
     private readonly run: number,
     private readonly checkStopping: () => void,
   ) {}
 
-  async report(
-    status: DocumentStatus,
-    progress: number,
-    extra: DocumentStateChange = {},
-    force = false,
-  ): Promise<void> {
+  async report(status: WorkingStatus, progress: number, extra: DocumentRunChange = {}, force = false): Promise<void> {
     this.checkStopping();
     const rounded = Math.max(0, Math.min(99, Math.floor(progress)));
     const now = Date.now();
@@ -138,11 +140,11 @@ class ProgressReporter {
     this.lastWrite = now;
     this.lastStatus = status;
     this.lastProgress = rounded;
-    const stillWanted = await this.state.update(this.documentId, this.run, {
-      status,
-      progress: rounded,
+    const stillWanted = await this.lifecycle.advance(this.documentId, this.run, {
       statusDetail: null,
       ...extra,
+      status,
+      progress: rounded,
     });
     if (!stillWanted) throw new IngestionCancelledError(this.documentId);
   }
@@ -161,11 +163,11 @@ export class IngestionPipelineService implements OnModuleDestroy {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(Document) private readonly documents: Repository<Document>,
-    @InjectRepository(KnowledgeBase) private readonly knowledgeBases: Repository<KnowledgeBase>,
+    private readonly documents: DocumentRepository,
+    private readonly knowledgeBases: KnowledgeBaseRepository,
     private readonly chunks: ChunkRepository,
     private readonly files: DocumentFileStore,
-    private readonly state: DocumentStateService,
+    private readonly lifecycle: DocumentLifecycle,
     private readonly ollama: OllamaClientService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -176,25 +178,35 @@ export class IngestionPipelineService implements OnModuleDestroy {
 
   async ingest(attempt: IngestAttempt): Promise<IngestOutcome> {
     const { documentId, run } = attempt;
-    const doc = await this.documents.findOneBy({ id: documentId });
-    if (!doc || doc.ingestRun !== run || FINAL_DOCUMENT_STATUSES.includes(doc.status)) return 'skipped';
-    const knowledgeBase = await this.knowledgeBases.findOneBy({ id: doc.knowledgeBaseId });
-    if (!knowledgeBase) return 'skipped';
-
-    const unlock = await this.lockDocument(documentId);
     try {
-      await this.process(doc, knowledgeBase, run);
-      return 'ready';
+      return await withAdvisoryLock(
+        this.db,
+        ADVISORY_LOCK.document,
+        documentId,
+        { timeoutMs: DOCUMENT_LOCK_WAIT_MS },
+        async () => {
+          // Read only once the lock is ours: a worker that just finished the document has made it ready.
+          const doc = await this.documents.findById(documentId);
+          if (!doc || doc.ingestRun !== run || FINAL_DOCUMENT_STATUSES.includes(doc.status)) return 'skipped';
+          const knowledgeBase = await this.knowledgeBases.findById(doc.knowledgeBaseId);
+          if (!knowledgeBase) return 'skipped';
+          try {
+            await this.process(doc, knowledgeBase, run);
+            return 'ready';
+          } catch (err) {
+            return await this.handleFailure(doc, attempt, err);
+          }
+        },
+      );
     } catch (err) {
-      return await this.handleFailure(doc, attempt, err);
-    } finally {
-      await unlock();
+      if (err instanceof AdvisoryLockBusyError) throw new DocumentBusyError(documentId);
+      throw err;
     }
   }
 
   private async process(doc: Document, knowledgeBase: KnowledgeBase, run: number): Promise<void> {
-    const progress = new ProgressReporter(this.state, doc.id, run, () => this.checkStopping());
-    await progress.report('parsing', 0, { errorCode: null, errorMessage: null }, true);
+    const progress = new ProgressReporter(this.lifecycle, doc.id, run, () => this.checkStopping());
+    await progress.report('parsing', 0, {}, true);
 
     const data = await this.files.read(doc.storageKey).catch(() => {
       throw new IngestionError(
@@ -262,14 +274,12 @@ export class IngestionPipelineService implements OnModuleDestroy {
     }
     await this.indexVectors(doc, knowledgeBase, progress, pageCount, chunks.length);
 
-    const result = await this.chunks.markReady(doc.id, run, { chunkCount: chunks.length, pageCount });
-    if (!result.updated) throw new IngestionCancelledError(doc.id);
-    await this.files.remove(...result.replaced.map((r) => r.storageKey)).catch(() => undefined);
-    for (const old of result.replaced) this.state.publishDeleted(old.id, doc.knowledgeBaseId);
-    const ready = await this.documents.findOneBy({ id: doc.id });
-    if (ready) this.state.publishUpdated(ready);
+    const outcome = await this.lifecycle.complete(doc.id, run, { chunkCount: chunks.length, pageCount });
+    if (outcome === 'gone') throw new IngestionCancelledError(doc.id);
     this.logger.log(
-      `document ${doc.id} ("${doc.filename}") is ready: ${chunks.length} chunks, ${pageCount ?? 0} pages`,
+      outcome === 'ready'
+        ? `document ${doc.id} ("${doc.filename}") is ready: ${chunks.length} chunks, ${pageCount ?? 0} pages`
+        : `document ${doc.id} ("${doc.filename}") was replaced by a newer version that was ready first`,
     );
   }
 
@@ -386,9 +396,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
       const next = lastAttempt
         ? `trying again within ${this.config.ingestionReconcileSec} s`
         : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
-      await this.state
-        .update(doc.id, attempt.run, { statusDetail: `Waiting for Ollama (${next}): ${message}` })
-        .catch(() => undefined);
+      await this.lifecycle.note(doc.id, attempt.run, `Waiting for Ollama (${next}): ${message}`).catch(() => undefined);
       throw err;
     }
     const permanent = err instanceof DomainError && !err.retryable;
@@ -396,42 +404,13 @@ export class IngestionPipelineService implements OnModuleDestroy {
       this.logger.warn(
         `ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`,
       );
-      await this.state
-        .update(doc.id, attempt.run, { statusDetail: `Retrying after an error: ${message}` })
-        .catch(() => undefined);
+      await this.lifecycle.note(doc.id, attempt.run, `Retrying after an error: ${message}`).catch(() => undefined);
       throw err;
     }
     const code = err instanceof DomainError ? err.code : 'INGESTION_FAILED';
     if (!permanent) this.logger.error({ err }, `ingesting document ${doc.id} failed for good`);
     // Only this run's chunks go: after a failed reindex the previous run's chunks keep serving searches.
-    const liveChunks = await this.chunks.deleteRunChunks(doc.id, attempt.run);
-    await this.state.update(doc.id, attempt.run, {
-      status: 'failed',
-      statusDetail: null,
-      chunkCount: liveChunks,
-      errorCode: code,
-      errorMessage: message,
-    });
+    await this.lifecycle.fail(doc.id, attempt.run, { code, message });
     return 'failed';
-  }
-
-  /** A session advisory lock on a connection of its own; released when done, or by PostgreSQL if the worker dies. */
-  private async lockDocument(documentId: string): Promise<() => Promise<void>> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    const [{ locked }]: Array<{ locked: boolean }> = await runner.query(
-      `SELECT pg_try_advisory_lock($2, hashtext($1)) AS locked`,
-      [documentId, DOCUMENT_LOCK_NAMESPACE],
-    );
-    if (!locked) {
-      await runner.release();
-      throw new DocumentBusyError(documentId);
-    }
-    return async () => {
-      await runner
-        .query(`SELECT pg_advisory_unlock($2, hashtext($1))`, [documentId, DOCUMENT_LOCK_NAMESPACE])
-        .catch(() => undefined);
-      await runner.release();
-    };
   }
 }

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, JobOptions, Queue } from 'bull';
 import { INGESTION_QUEUE } from '../common/queue/queue.constants';
+import { DocumentWorkQueue } from '../documents/document-work-queue';
 
 export const INGEST_JOB = 'ingest';
 const ENQUEUE_TIMEOUT_MS = 3_000;
@@ -25,14 +26,16 @@ export function ingestJobId(documentId: string, run: number): string {
   return `doc:${documentId}:${run}`;
 }
 
-/** Enqueues and cancels ingestion jobs. */
+/** Enqueues and cancels ingestion jobs on Bull: the documents folder's work queue. */
 @Injectable()
-export class IngestionQueueService {
+export class IngestionQueueService extends DocumentWorkQueue {
   private readonly logger = new Logger(IngestionQueueService.name);
 
-  constructor(@InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<IngestJobData>) {}
+  constructor(@InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<IngestJobData>) {
+    super();
+  }
 
-  async enqueue(documentId: string, run: number): Promise<void> {
+  private async add(documentId: string, run: number): Promise<void> {
     await this.queue.add(INGEST_JOB, { documentId, run }, { ...JOB_OPTIONS, jobId: ingestJobId(documentId, run) });
   }
 
@@ -40,7 +43,7 @@ export class IngestionQueueService {
    * Enqueues, but never lets an unreachable Redis fail or hang the caller: the document is already
    * `queued` in the database, and the reconciler enqueues it once Redis answers again.
    */
-  async enqueueOrDefer(documentId: string, run: number): Promise<boolean> {
+  async enqueue(documentId: string, run: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -49,7 +52,7 @@ export class IngestionQueueService {
       );
     });
     try {
-      await Promise.race([this.enqueue(documentId, run), timeout]);
+      await Promise.race([this.add(documentId, run), timeout]);
       return true;
     } catch (err) {
       this.logger.warn(`could not enqueue document ${documentId} now (the reconciler will): ${(err as Error).message}`);
@@ -74,7 +77,7 @@ export class IngestionQueueService {
       if (state !== 'completed' && state !== 'failed' && (state as string) !== 'stuck') return 'present';
       await job.remove().catch(() => undefined);
     }
-    await this.enqueue(documentId, run);
+    await this.add(documentId, run);
     return 'added';
   }
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChunkRepository, vectorIndexOptions } from '../documents/chunk.repository';
+import { DocumentRepository } from '../documents/document.repository';
+import { KnowledgeBaseContentsPurger } from '../knowledge-bases/knowledge-base-contents-purger';
+import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repository';
 import { IngestionQueueService } from './ingestion-queue.service';
 
 /** A document touched this recently may still be getting its job; leave it to the uploader. */
@@ -17,7 +18,8 @@ const BATCH = 500;
  * delayed or running are left alone; a running job whose worker died goes back to waiting through
  * Bull's stalled-job check, which each pass also runs. Each pass also settles vector indexes: knowledge
  * bases that reached VECTOR_INDEX_MIN_CHUNKS without one (a build interrupted by a crash, or data from
- * before per-knowledge-base indexes) get it, and indexes of deleted knowledge bases go.
+ * before per-knowledge-base indexes) get it, and indexes of deleted knowledge bases go; and it finishes
+ * the purge of deleted knowledge bases whose purge was interrupted.
  */
 @Injectable()
 export class IngestionReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,7 +28,9 @@ export class IngestionReconcilerService implements OnApplicationBootstrap, OnMod
   private running?: Promise<number>;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly documents: DocumentRepository,
+    private readonly knowledgeBases: KnowledgeBaseRepository,
+    private readonly purger: KnowledgeBaseContentsPurger,
     private readonly queue: IngestionQueueService,
     private readonly chunks: ChunkRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,23 +56,24 @@ export class IngestionReconcilerService implements OnApplicationBootstrap, OnMod
     let added = 0;
     try {
       await this.queue.recoverStalledJobs();
-      const rows: Array<{ id: string; ingest_run: number }> = await this.db.query(
-        `SELECT id, ingest_run FROM documents
-          WHERE status NOT IN ('ready', 'failed') AND updated_at < now() - make_interval(secs => $1)
-          ORDER BY updated_at LIMIT $2`,
-        [GRACE_SECONDS, BATCH],
-      );
-      for (const row of rows) {
-        if ((await this.queue.ensureQueued(row.id, row.ingest_run)) === 'added') added++;
+      for (const doc of await this.documents.staleUnfinished(GRACE_SECONDS, BATCH)) {
+        if ((await this.queue.ensureQueued(doc.id, doc.ingestRun)) === 'added') added++;
       }
       if (added) this.logger.warn(`re-enqueued ${added} document(s) whose ingestion job was lost or had given up`);
     } catch (err) {
       this.logger.warn(`reconciling ingestion jobs failed (will try again): ${(err as Error).message}`);
     }
+    await this.finishPurges().catch((err: Error) =>
+      this.logger.warn(`purging deleted knowledge bases failed (will try again): ${err.message}`),
+    );
     await this.reconcileVectorIndexes().catch((err: Error) =>
       this.logger.warn(`reconciling vector indexes failed (will try again): ${err.message}`),
     );
     return added;
+  }
+
+  private async finishPurges(): Promise<void> {
+    for (const id of await this.knowledgeBases.deletedIds(BATCH)) await this.purger.purge(id);
   }
 
   private async reconcileVectorIndexes(): Promise<void> {

@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { In, Not, Repository } from 'typeorm';
 import { openEventStream } from '../common/http/server-sent-events';
-import { Document, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
-import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
-import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
-import { documentEventData } from './document-state.service';
-import { IngestionEventsService } from './ingestion-events.service';
+import { toDocumentView } from '../documents/document-view.mapper';
+import { DocumentRepository } from '../documents/document.repository';
+import { KnowledgeBaseEventsService } from '../knowledge-bases/knowledge-base-events.service';
+import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repository';
 
 /**
  * Server-sent events of one knowledge base: first a `snapshot` of its unfinished documents, then
@@ -18,13 +15,13 @@ import { IngestionEventsService } from './ingestion-events.service';
 @Injectable()
 export class IngestionStreamService {
   constructor(
-    @InjectRepository(KnowledgeBase) private readonly knowledgeBases: Repository<KnowledgeBase>,
-    @InjectRepository(Document) private readonly documents: Repository<Document>,
-    private readonly events: IngestionEventsService,
+    private readonly knowledgeBases: KnowledgeBaseRepository,
+    private readonly documents: DocumentRepository,
+    private readonly events: KnowledgeBaseEventsService,
   ) {}
 
   async stream(knowledgeBaseIdOrSlug: string, req: Request, res: Response): Promise<void> {
-    const knowledgeBase = await findKnowledgeBaseOrFail(this.knowledgeBases, knowledgeBaseIdOrSlug);
+    const knowledgeBase = await this.knowledgeBases.findOrFail(knowledgeBaseIdOrSlug);
     const updates = await this.events.forKnowledgeBase(knowledgeBase.id);
 
     const stream = openEventStream(res);
@@ -40,10 +37,7 @@ export class IngestionStreamService {
     req.on('close', unsubscribe);
     res.on('close', unsubscribe);
 
-    const unfinished = await this.documents.find({
-      where: { knowledgeBaseId: knowledgeBase.id, status: Not(In([...FINAL_DOCUMENT_STATUSES])) },
-      order: { createdAt: 'ASC' },
-    });
-    stream.send('snapshot', { knowledgeBaseId: knowledgeBase.id, documents: unfinished.map(documentEventData) });
+    const unfinished = await this.documents.unfinishedOf(knowledgeBase.id);
+    stream.send('snapshot', { knowledgeBaseId: knowledgeBase.id, documents: unfinished.map(toDocumentView) });
   }
 }

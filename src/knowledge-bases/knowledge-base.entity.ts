@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /** Per-knowledge-base answer and retrieval settings; anything left out falls back to service defaults. */
 export interface KnowledgeBaseSettings {
@@ -62,4 +62,11 @@ export class KnowledgeBase {
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
+
+  /**
+   * Set when the knowledge base is deleted: from then on TypeORM's finds leave it out (it is gone for
+   * every user at once) while its documents, chunks and files are purged in the background.
+   */
+  @DeleteDateColumn({ type: 'timestamptz' })
+  deletedAt: Date | null;
 }

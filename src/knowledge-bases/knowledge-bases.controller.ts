@@ -5,7 +5,7 @@ import { AccessService } from '../auth/access.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { CreateKnowledgeBaseDto } from './dto/create-knowledge-base.dto';
 import { UpdateKnowledgeBaseDto } from './dto/update-knowledge-base.dto';
-import { KnowledgeBasesService, KnowledgeBaseView } from './knowledge-bases.service';
+import { KnowledgeBaseDeletion, KnowledgeBasesService, KnowledgeBaseView } from './knowledge-bases.service';
 
 /** `:id` is a knowledge base's id or its slug. */
 @ApiTags('knowledge-bases')
@@ -41,10 +41,11 @@ export class KnowledgeBasesController {
     return this.knowledgeBases.update(id, dto);
   }
 
+  /** 202: gone at once for everyone; its documents, chunks and files are removed in the background. */
   @Delete(':id')
-  @HttpCode(204)
+  @HttpCode(202)
   @KnowledgeBaseAccess('manage')
-  remove(@Param('id') id: string): Promise<void> {
+  remove(@Param('id') id: string): Promise<KnowledgeBaseDeletion> {
     return this.knowledgeBases.remove(id);
   }
 }

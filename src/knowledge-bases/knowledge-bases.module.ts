@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { IngestionCoreModule } from '../ingestion/ingestion-core.module';
 import { KnowledgeBasesController } from './knowledge-bases.controller';
 import { KnowledgeBasesService } from './knowledge-bases.service';
 
+/** The knowledge-base API. Its contents purger is provided by the documents folder (DocumentsCoreModule). */
 @Module({
-  imports: [IngestionCoreModule],
   controllers: [KnowledgeBasesController],
   providers: [KnowledgeBasesService],
   exports: [KnowledgeBasesService],

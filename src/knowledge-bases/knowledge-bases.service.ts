@@ -1,28 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { DomainError, ValidationFailedError } from '../common/errors/domain-error';
+import { effectiveSplitOptions } from '../common/text/chunk-limits';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChunkRepository } from '../documents/chunk.repository';
-import { DocumentFileStore } from '../documents/document-file-store';
-import { Document } from '../documents/document.entity';
-import { IngestionEventsService } from '../ingestion/ingestion-events.service';
-import { IngestionQueueService } from '../ingestion/ingestion-queue.service';
-import { effectiveSplitOptions } from '../ingestion/splitting/text-splitter';
+import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
 import { OllamaClientService } from '../llm/ollama-client.service';
 import { CreateKnowledgeBaseDto } from './dto/create-knowledge-base.dto';
 import { KnowledgeBaseSettingsDto } from './dto/knowledge-base-settings.dto';
 import { UpdateKnowledgeBaseDto } from './dto/update-knowledge-base.dto';
-import { findKnowledgeBaseOrFail } from './knowledge-base-lookup';
+import { KnowledgeBaseContentsPurger } from './knowledge-base-contents-purger';
+import { KnowledgeBaseEventsService } from './knowledge-base-events.service';
 import { KnowledgeBase, KnowledgeBaseSettings } from './knowledge-base.entity';
+import { KnowledgeBaseRepository } from './knowledge-base.repository';
 import { slugFromName, withRandomSuffix } from './slug';
 
 export const DEFAULT_CHUNK_SIZE = 400;
 export const DEFAULT_CHUNK_OVERLAP = 60;
-/** halfvec (and its HNSW index) holds at most this many dimensions. */
-const MAX_EMBEDDING_DIMENSION = 4_000;
 const POSTGRES_UNIQUE_VIOLATION = '23505';
 
 export interface KnowledgeBaseView {
@@ -43,18 +37,22 @@ export interface KnowledgeBaseView {
   updatedAt: Date;
 }
 
+/** The answer to a deletion: gone for every user at once; contents are removed in the background. */
+export interface KnowledgeBaseDeletion {
+  id: string;
+  deleted: true;
+}
+
 /** Knowledge bases: created with the embedding model's dimension from Ollama; deleted with every document, vector and file. */
 @Injectable()
 export class KnowledgeBasesService {
+  private readonly logger = new Logger(KnowledgeBasesService.name);
+
   constructor(
-    @InjectRepository(KnowledgeBase) private readonly knowledgeBases: Repository<KnowledgeBase>,
-    @InjectRepository(Document) private readonly documents: Repository<Document>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly knowledgeBases: KnowledgeBaseRepository,
     private readonly ollama: OllamaClientService,
-    private readonly queue: IngestionQueueService,
-    private readonly files: DocumentFileStore,
-    private readonly chunks: ChunkRepository,
-    private readonly events: IngestionEventsService,
+    private readonly purger: KnowledgeBaseContentsPurger,
+    private readonly events: KnowledgeBaseEventsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,20 +82,18 @@ export class KnowledgeBasesService {
       const base = slugFromName(dto.name);
       const slug = attempt === 0 ? base : withRandomSuffix(base);
       try {
-        const saved = await this.knowledgeBases.save(
-          this.knowledgeBases.create({
-            slug,
-            name: dto.name,
-            description: dto.description ?? '',
-            embeddingModel,
-            embeddingDimension: model.dimension,
-            embeddingContextLength: model.contextLength ?? null,
-            chunkSize,
-            chunkOverlap,
-            settings: cleanSettings(dto.settings),
-            ownerId: principal?.userId ?? null,
-          }),
-        );
+        const saved = await this.knowledgeBases.insert({
+          slug,
+          name: dto.name,
+          description: dto.description ?? '',
+          embeddingModel,
+          embeddingDimension: model.dimension,
+          embeddingContextLength: model.contextLength ?? null,
+          chunkSize,
+          chunkOverlap,
+          settings: cleanSettings(dto.settings),
+          ownerId: principal?.userId ?? null,
+        });
         return this.view(saved, 0, 0);
       } catch (err) {
         if ((err as { code?: string }).code !== POSTGRES_UNIQUE_VIOLATION || attempt >= 5) throw err;
@@ -108,20 +104,19 @@ export class KnowledgeBasesService {
   /** Newest first, with their document and (ready) chunk counts. Accounts narrow this to what the caller may see. */
   async list(knowledgeBaseIds?: string[]): Promise<KnowledgeBaseView[]> {
     if (knowledgeBaseIds && !knowledgeBaseIds.length) return [];
-    const all = await this.knowledgeBases.find({ order: { createdAt: 'DESC' } });
-    const visible = knowledgeBaseIds ? all.filter((kb) => knowledgeBaseIds.includes(kb.id)) : all;
-    const counts = await this.counts(visible.map((kb) => kb.id));
+    const visible = await this.knowledgeBases.list(knowledgeBaseIds);
+    const counts = await this.knowledgeBases.counts(visible.map((kb) => kb.id));
     return visible.map((kb) => this.view(kb, counts.get(kb.id)?.documents ?? 0, counts.get(kb.id)?.chunks ?? 0));
   }
 
   async get(idOrSlug: string): Promise<KnowledgeBaseView> {
-    const kb = await findKnowledgeBaseOrFail(this.knowledgeBases, idOrSlug);
-    const counts = (await this.counts([kb.id])).get(kb.id);
+    const kb = await this.knowledgeBases.findOrFail(idOrSlug);
+    const counts = (await this.knowledgeBases.counts([kb.id])).get(kb.id);
     return this.view(kb, counts?.documents ?? 0, counts?.chunks ?? 0);
   }
 
   async update(idOrSlug: string, dto: UpdateKnowledgeBaseDto): Promise<KnowledgeBaseView> {
-    const kb = await findKnowledgeBaseOrFail(this.knowledgeBases, idOrSlug);
+    const kb = await this.knowledgeBases.findOrFail(idOrSlug);
     if (dto.name !== undefined) kb.name = dto.name;
     if (dto.description !== undefined) kb.description = dto.description;
     if (dto.chunkSize !== undefined) kb.chunkSize = dto.chunkSize;
@@ -133,20 +128,23 @@ export class KnowledgeBasesService {
     return this.get(kb.id);
   }
 
-  /** Removes the knowledge base with all its documents, chunks and stored files; running jobs stop at their next batch. */
-  async remove(idOrSlug: string): Promise<void> {
-    const kb = await findKnowledgeBaseOrFail(this.knowledgeBases, idOrSlug);
-    const docs = await this.documents.find({
-      where: { knowledgeBaseId: kb.id },
-      select: { id: true, ingestRun: true, storageKey: true },
-    });
-    await this.knowledgeBases.delete({ id: kb.id });
-    await Promise.all(docs.map((d) => this.queue.cancel(d.id, d.ingestRun)));
-    await this.files.remove(...docs.map((d) => d.storageKey));
-    // In the background: DROP INDEX CONCURRENTLY waits for any index build on chunks to finish. If it
-    // fails, the worker's reconciler drops indexes whose knowledge base is gone.
-    void this.chunks.dropVectorIndex(kb.id).catch(() => undefined);
-    this.events.publish({ type: 'knowledge-base.deleted', knowledgeBaseId: kb.id });
+  /**
+   * Deletes the knowledge base: at once it is gone from every list and route (and its slug is free), its
+   * event streams end, and its documents, chunks, vectors and files are purged in the background — a
+   * million chunks take minutes, which no HTTP request should wait for. A worker's reconciler finishes a
+   * purge that was interrupted.
+   */
+  async remove(idOrSlug: string): Promise<KnowledgeBaseDeletion> {
+    const kb = await this.knowledgeBases.findOrFail(idOrSlug);
+    if (await this.knowledgeBases.markDeleted(kb.id)) {
+      this.events.publish({ type: 'knowledge-base.deleted', knowledgeBaseId: kb.id });
+    }
+    void this.purger
+      .purge(kb.id)
+      .catch((err: Error) =>
+        this.logger.warn(`purging deleted knowledge base ${kb.id} failed (the reconciler retries): ${err.message}`),
+      );
+    return { id: kb.id, deleted: true };
   }
 
   private checkChunking(chunkSize: number, chunkOverlap: number, contextLength: number | null): void {
@@ -162,17 +160,6 @@ export class KnowledgeBasesService {
         }.`,
       );
     }
-  }
-
-  private async counts(ids: string[]): Promise<Map<string, { documents: number; chunks: number }>> {
-    if (!ids.length) return new Map();
-    const rows: Array<{ knowledge_base_id: string; documents: number; chunks: number }> = await this.db.query(
-      `SELECT knowledge_base_id, count(*)::int AS documents,
-              coalesce(sum(chunk_count) FILTER (WHERE status = 'ready'), 0)::int AS chunks
-         FROM documents WHERE knowledge_base_id = ANY($1::uuid[]) GROUP BY knowledge_base_id`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.knowledge_base_id, { documents: r.documents, chunks: r.chunks }]));
   }
 
   private view(kb: KnowledgeBase, documentCount: number, chunkCount: number): KnowledgeBaseView {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
+import { eventually } from '../support/eventually';
 import { startTestApp, TestApp } from '../support/test-app';
 import { openEventStream } from './support/event-stream';
 import { CORPUS_DIR, IngestionClient } from './support/ingestion-client';
@@ -28,8 +29,11 @@ describe('Knowledge bases and the life of a document', () => {
     const dir = path.join(t.config.dataDir, 'uploads');
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   };
-  const rowsOf = async (table: 'chunks' | 'documents', column: string, id: string): Promise<number> =>
-    (await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]))[0].n;
+  const rowsOf = async (
+    table: 'chunks' | 'documents' | 'knowledge_bases',
+    column: string,
+    id: string,
+  ): Promise<number> => (await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]))[0].n;
 
   describe('knowledge bases', () => {
     it('records the embedding model, its dimension and context from Ollama, and a stable slug', async () => {
@@ -123,11 +127,16 @@ describe('Knowledge bases and the life of a document', () => {
       expect(list.body.find((k: { id: string }) => k.id === kb.id)).toMatchObject({ documentCount: 2, chunkCount: 2 });
       const filesBefore = storedFiles().length;
 
-      expect((await api.delete(`/api/knowledge-bases/${kb.id}`)).status).toBe(204);
+      // Gone for everyone at once (202); its rows and files are purged in the background.
+      expect((await api.delete(`/api/knowledge-bases/${kb.id}`)).status).toBe(202);
       expect((await api.get(`/api/knowledge-bases/${kb.id}`)).status).toBe(404);
-      expect(await rowsOf('documents', 'knowledge_base_id', kb.id)).toBe(0);
-      expect(await rowsOf('chunks', 'knowledge_base_id', kb.id)).toBe(0);
-      expect(storedFiles().length).toBe(filesBefore - 2);
+      expect((await api.get('/api/knowledge-bases')).body.map((k: { id: string }) => k.id)).not.toContain(kb.id);
+      await eventually(async () => {
+        expect(await rowsOf('documents', 'knowledge_base_id', kb.id)).toBe(0);
+        expect(await rowsOf('chunks', 'knowledge_base_id', kb.id)).toBe(0);
+        expect(await rowsOf('knowledge_bases', 'id', kb.id)).toBe(0);
+        expect(storedFiles().length).toBe(filesBefore - 2);
+      });
     });
   });
 
@@ -184,11 +193,14 @@ describe('Knowledge bases and the life of a document', () => {
       { name: 'R-data.pdf', data: fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')) },
     ]);
     await api.waitFor(doc.id, (d) => d.status === 'embedding' && d.chunkCount > 0, 60_000);
-    expect((await api.delete(`/api/knowledge-bases/${kb.id}`)).status).toBe(204);
-    await sleep(2_500);
+    expect((await api.delete(`/api/knowledge-bases/${kb.id}`)).status).toBe(202);
+    await eventually(async () => {
+      expect(await rowsOf('chunks', 'knowledge_base_id', kb.id)).toBe(0);
+      expect(await rowsOf('documents', 'knowledge_base_id', kb.id)).toBe(0);
+      expect(storedFiles().length).toBe(filesBefore);
+    });
+    await sleep(1_000); // the job stopped too: nothing comes back
     expect(await rowsOf('chunks', 'knowledge_base_id', kb.id)).toBe(0);
-    expect(await rowsOf('documents', 'knowledge_base_id', kb.id)).toBe(0);
-    expect(storedFiles().length).toBe(filesBefore);
   });
 
   it('waits for Ollama when it is busy, says so, and finishes when it is back', async () => {

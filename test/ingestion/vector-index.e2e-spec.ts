@@ -71,7 +71,7 @@ describe('Per-knowledge-base vector indexes', () => {
     const kb = await api.createKnowledgeBase();
     await ingest(kb.id, 'R-data.pdf', fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')));
     expect(await indexState(kb.id)).toBe('valid');
-    await api.delete(`/api/knowledge-bases/${kb.id}`).expect(204);
+    await api.delete(`/api/knowledge-bases/${kb.id}`).expect(202);
     const deadline = Date.now() + 30_000;
     while ((await indexState(kb.id)) !== 'missing' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));

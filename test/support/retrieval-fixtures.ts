@@ -66,8 +66,10 @@ export async function seedDocument(
   const [kb] = await db.query(`SELECT embedding_model, embedding_dimension FROM knowledge_bases WHERE id = $1`, [kbId]);
   const [doc] = await db.query(
     `INSERT INTO documents (knowledge_base_id, filename, mime_type, size_bytes, sha256, storage_key, status, progress, chunk_count,
-                            page_count, live_run)
-     VALUES ($1, $2, 'application/pdf', 1000, $3, $4, $5, 100, $6, $7, $8) RETURNING id`,
+                            page_count, live_run, version)
+     VALUES ($1, $2, 'application/pdf', 1000, $3, $4, $5, 100, $6, $7, $8,
+             (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE knowledge_base_id = $1::uuid AND filename = $2::varchar))
+     RETURNING id`,
     [
       kbId,
       filename,
@@ -83,7 +85,7 @@ export async function seedDocument(
     chunks.map((c) => (c.title ? `${c.title}\n${c.content}` : c.content)),
     { model: kb.embedding_model },
   );
-  await new ChunkRepository(db).insertChunks(
+  await t.app.get(ChunkRepository).insertChunks(
     doc.id,
     1,
     kbId,

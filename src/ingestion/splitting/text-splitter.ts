@@ -1,14 +1,6 @@
+import { effectiveSplitOptions, SplitOptions } from '../../common/text/chunk-limits';
 import { estimateTokens } from '../../common/text/token-estimate';
 import { TextBlock } from '../parsing/parsed-document';
-
-export interface SplitOptions {
-  /** Target chunk size in estimated tokens. */
-  chunkSize: number;
-  /** Tokens of the previous chunk repeated at the start of the next one (same section only). */
-  chunkOverlap: number;
-  /** The embedding model's context length; no chunk (with its title) may exceed it. */
-  contextLength?: number | null;
-}
 
 export interface TextChunk {
   ordinal: number;
@@ -21,8 +13,6 @@ export interface TextChunk {
 }
 
 export const TITLE_SEPARATOR = ' › ';
-/** Share of the model's context a chunk may fill: token estimates are rough, titles come on top. */
-const CONTEXT_SAFETY = 0.8;
 
 /** A sentence (or a word window of an overlong one): the smallest piece a chunk is built from. */
 interface Unit {
@@ -37,15 +27,6 @@ const CJK_CHAR = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 const CJK_TERMINATORS = new Set(['。', '！', '？', '；']);
 const LATIN_TERMINATORS = new Set(['.', '!', '?']);
 const CLOSERS = new Set(['”', '’', '」', '』', '"', "'", ')', '）', '】', '》']);
-
-/** The chunk size actually used: within the model's context, with overlap below half a chunk. */
-export function effectiveSplitOptions(options: SplitOptions): { size: number; overlap: number } {
-  let size = Math.max(16, Math.floor(options.chunkSize));
-  if (options.contextLength && options.contextLength > 0)
-    size = Math.min(size, Math.floor(options.contextLength * CONTEXT_SAFETY));
-  const overlap = Math.max(0, Math.min(Math.floor(options.chunkOverlap), Math.floor(size / 2)));
-  return { size, overlap };
-}
 
 /**
  * Splits parsed text into chunks of about `chunkSize` estimated tokens: a heading always starts a new
@@ -216,9 +197,4 @@ export function splitWords(text: string, size: number): Piece[] {
   }
   flush('');
   return windows;
-}
-
-/** What is sent to the embedding model for a chunk: its heading trail gives the passage its context. */
-export function embeddingInput(chunk: Pick<TextChunk, 'title' | 'content'>): string {
-  return chunk.title ? `${chunk.title}\n\n${chunk.content}` : chunk.content;
 }
