@@ -6,6 +6,7 @@ import { KEYWORD_TS_CONFIG, segmentForKeywords } from '../common/text/keyword-se
 import { isUuid } from '../common/validation/uuid';
 import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
 import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
+import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { Chunk } from './chunk.entity';
 
 /** A chunk ready to be written: its text, where it came from, and its embedding. */
@@ -72,8 +73,14 @@ export class ChunkRepository {
     @InjectRepository(Chunk) private readonly rows: Repository<Chunk>,
   ) {}
 
-  findById(chunkId: string): Promise<Chunk | null> {
-    return isUuid(chunkId) ? this.rows.findOneBy({ id: chunkId }) : Promise.resolve(null);
+  /** The chunk, unless its knowledge base is deleted (being purged). */
+  async findById(chunkId: string): Promise<Chunk | null> {
+    if (!isUuid(chunkId)) return null;
+    return this.rows
+      .createQueryBuilder('c')
+      .innerJoin(KnowledgeBase, 'kb', 'kb.id = c.knowledgeBaseId AND kb.deletedAt IS NULL')
+      .where('c.id = :id', { id: chunkId })
+      .getOne();
   }
 
   /** One page of a run's chunks, in document order. */

@@ -4,6 +4,7 @@ import { DataSource, ILike, In, Not, Repository } from 'typeorm';
 import { isUuid } from '../common/validation/uuid';
 import { ADVISORY_LOCK } from '../database/advisory-lock';
 import { rowToEntity } from '../database/entity-rows';
+import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { ChunkRepository } from './chunk.repository';
 import { Document, DocumentStatus, FINAL_DOCUMENT_STATUSES } from './document.entity';
 
@@ -69,8 +70,14 @@ export class DocumentRepository {
     private readonly chunks: ChunkRepository,
   ) {}
 
+  /** The document, unless its knowledge base is deleted (then it is gone for users at once, before its purge). */
   async findById(id: string): Promise<Document | null> {
-    return isUuid(id) ? this.rows.findOneBy({ id }) : null;
+    if (!isUuid(id)) return null;
+    return this.rows
+      .createQueryBuilder('d')
+      .innerJoin(KnowledgeBase, 'kb', 'kb.id = d.knowledgeBaseId AND kb.deletedAt IS NULL')
+      .where('d.id = :id', { id })
+      .getOne();
   }
 
   findBySha256(knowledgeBaseId: string, sha256: string): Promise<Document | null> {

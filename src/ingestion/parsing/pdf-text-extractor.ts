@@ -14,6 +14,12 @@ const PAGES_PER_WINDOW = 8;
 /** A PDF needs this many windows before a second reader thread pays for its start-up (~0.2 s). */
 const WINDOWS_PER_EXTRA_THREAD = 8;
 /**
+ * pdf.js keeps the whole file in memory in every thread that reads it (loading it by byte ranges instead
+ * still fills a buffer of the file's length per thread: measured), so a file larger than this is read by
+ * one thread: a 100 MB PDF then costs the caller's copy and one more, not one more per thread.
+ */
+export const MAX_BYTES_FOR_EXTRA_READERS = 32 * 1024 * 1024;
+/**
  * Reader threads per PDF: two read refman.pdf (2,415 pages) in ~8 s against ~14 s for one, on 2 cores.
  * More than the cores only adds memory (~130 MB each).
  */
@@ -85,10 +91,7 @@ export async function extractPdfPages(
           pages.push(...reply.pages);
           Promise.resolve(onProgress?.({ pagesRead: pages.length, pageCount: reply.total })).then(() => {
             if (firstReply) {
-              const wanted = Math.min(
-                MAX_READER_THREADS,
-                Math.ceil(reply.total / (PAGES_PER_WINDOW * WINDOWS_PER_EXTRA_THREAD)),
-              );
+              const wanted = readerThreadsFor(reply.total, data.byteLength);
               while (readers.length < wanted && runningReaders < MAX_READER_THREADS) start();
             }
             feed(reader);
@@ -102,6 +105,15 @@ export async function extractPdfPages(
     await Promise.all(readers.map((reader) => reader.terminate()));
   }
   return pages.sort((a, b) => a.num - b.num);
+}
+
+/** Reader threads worth starting for a PDF of this many pages and bytes. */
+export function readerThreadsFor(pageCount: number, byteLength: number): number {
+  if (byteLength > MAX_BYTES_FOR_EXTRA_READERS) return 1;
+  return Math.max(
+    1,
+    Math.min(MAX_READER_THREADS, Math.ceil(pageCount / (PAGES_PER_WINDOW * WINDOWS_PER_EXTRA_THREAD))),
+  );
 }
 
 /**
