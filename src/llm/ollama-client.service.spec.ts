@@ -107,7 +107,6 @@ describe('OllamaClientService (against the fake Ollama)', () => {
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
 
       const vectors = await legacyClient.embed(['alpha beta', 'gamma']);
-      expect(legacyClient.usesLegacyEmbeddings).toBe(true);
       for (const [i, vector] of vectors.entries()) {
         expect(norm(vector)).toBeCloseTo(1, 4);
         expect(dot(vector, modern[i])).toBeCloseTo(1, 4);
@@ -124,7 +123,6 @@ describe('OllamaClientService (against the fake Ollama)', () => {
       const error = await client.embed(['x'], { model: 'nomic-embed-text' }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'OLLAMA_MODEL_NOT_FOUND', httpStatus: 503, retryable: false });
       expect((error as Error).message).toContain('ollama pull nomic-embed-text');
-      expect(client.usesLegacyEmbeddings).toBe(false);
       expect(fake.requestsTo('/api/embeddings')).toHaveLength(0);
     });
 

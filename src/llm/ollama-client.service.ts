@@ -98,19 +98,6 @@ export class OllamaClientService {
     return this.config.ollamaBaseUrl;
   }
 
-  get embeddingModel(): string {
-    return this.config.embeddingModel;
-  }
-
-  get chatModel(): string {
-    return this.config.chatModel;
-  }
-
-  /** True after this instance fell back to /api/embeddings for an old server. */
-  get usesLegacyEmbeddings(): boolean {
-    return this.useLegacyEmbeddings;
-  }
-
   // ---------------------------------------------------------------- embeddings
 
   /** Embeds one batch in one /api/embed call; vectors are unit length and in input order. */
