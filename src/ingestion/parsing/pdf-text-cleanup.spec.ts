@@ -87,6 +87,70 @@ describe('cleanPdfPages', () => {
   });
 });
 
+describe('cleanPdfPages on what real documents do', () => {
+  const textOf = (pages: Array<{ num: number; text: string }>): string =>
+    cleanPdfPages(pages)
+      .map((b) => (b.kind === 'heading' ? `# ${b.text}` : b.text))
+      .join('\n');
+
+  it('drops running headers made of the current section and chapter headings (thuthesis)', () => {
+    const text = textOf([
+      { num: 4, text: `3 安装\n1 模板介绍\n${body(1)}\n3 安装\n${body(2)}\n3.2 生成模板\n${body(3)}` },
+      { num: 5, text: `3.2 生成模板 3 安装\n${body(4)}` },
+      { num: 6, text: `3.2 生成模板 3 安装\n${body(5)}\n3.3 编译论文\n${body(6)}` },
+    ]);
+    expect(text).not.toContain('3.2 生成模板 3 安装');
+    expect(text.match(/^# 3 安装$/gm)).toHaveLength(1); // the real one, mid-page
+    expect(text.match(/^# 3\.2 生成模板$/gm)).toHaveLength(1);
+  });
+
+  it('keeps a real heading that happens to open a page', () => {
+    const text = textOf([
+      { num: 1, text: body(1) },
+      { num: 2, text: `2.1 Vectors and assignment\n${body(2)}` },
+    ]);
+    expect(text).toContain('# 2.1 Vectors and assignment');
+  });
+
+  it('drops a sidebar block repeated on every page, wherever it stands (elsdoc)', () => {
+    const sidebar = 'Version: 3.3\nContact: elsarticle@stmdocs.in\nQUICK LINKS\nI Introduction I Usage';
+    const text = textOf([1, 2, 3, 4].map((num) => ({ num, text: `${sidebar}\n${body(num)}` })));
+    expect(text).not.toMatch(/QUICK LINKS|Contact: elsarticle/);
+    expect(text).toContain('This is the body text about echo');
+  });
+
+  it('keeps single lines that repeat on many pages: they are part of the text', () => {
+    const text = textOf([1, 2, 3, 4].map((num) => ({ num, text: `${body(num)}\nArguments\n${body(num + 1)}` })));
+    expect(text.match(/Arguments/g)).toHaveLength(4);
+  });
+
+  it('keeps the hyphen of an option or identifier cut at a line end, and joins cut URLs without a space', () => {
+    const text = textOf([
+      {
+        num: 1,
+        text: [
+          '如果设置了 include-spine 选项，则需要在文件名前加上 -shell-',
+          'escape 的命令行选项。The development version is at https://github.com/',
+          'borisveytsman/acmart and the files of pdf.tex-',
+          'engine stay; usual hyphen-',
+          'ation is undone.',
+        ].join('\n'),
+      },
+    ]);
+    expect(text).toContain('-shell-escape');
+    expect(text).toContain('https://github.com/borisveytsman/acmart');
+    expect(text).toContain('pdf.tex-engine');
+    expect(text).toContain('hyphenation is undone');
+  });
+
+  it('reads letter-spaced capitals and the XeLaTeX logo as words', () => {
+    const text = textOf([{ num: 1, text: 'A B S T R A C T\nCompile with XƎLATEX or XƎTEX, not with I A or B.' }]);
+    expect(text).toContain('ABSTRACT');
+    expect(text).toContain('XeLATEX or XeTEX');
+    expect(text).toContain('I A or B');
+  });
+});
+
 describe('unspaceJustifiedCjk', () => {
   it('removes the spaces a justified Chinese line puts between every character', () => {
     expect(unspaceJustifiedCjk('最 早 的 driver 是 dvips， 它 把 DVI 转 换 为 PS。')).toBe(

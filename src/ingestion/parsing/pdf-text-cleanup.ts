@@ -19,6 +19,17 @@ const SENTENCE_END = /[.!?:;。！？：；”"’)）]$/u;
 const LIST_ITEM = /^(?:[•●○◦▪■□–—*-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s|[（(][一二三四五六七八九十\d]+[)）])/u;
 const HYPHENATED_END = /\p{Ll}-$/u;
 const STARTS_LOWER = /^\p{Ll}/u;
+const LETTER_SPACED_CAPITALS = /(?<![\p{L}\p{N}])(?:\p{Lu} ){3,}\p{Lu}(?![\p{L}\p{N}])/gu;
+/** The last word of a line is a URL cut by the layout ("https://github.com/", "https:", "www."). */
+const URL_CUT_AT_LINE_END = /(?:^|\s)(?:https?:|ftp:|www\.)\S*[/.:\-_?=&#]$/iu;
+/**
+ * A word that ends a line with a hyphen is an identifier or option cut there ("-shell-", "pdf-tex-"):
+ * its hyphen is real and stays.
+ */
+const HYPHEN_BELONGS_TO_WORD = /(?:^|\s)(?:-|\S*[-_\\/=.]\S*-$)\S*$/u;
+/** Lines that repeat on this share of pages (at least 3), in runs of at least 3, are page furniture. */
+const FURNITURE_PAGE_SHARE = 0.5;
+const FURNITURE_MIN_RUN = 3;
 /** Lines this much shorter than the document's usual full line end a paragraph (or are a list/code line). */
 const SHORT_LINE_RATIO = 0.78;
 /** How many lines at the top and bottom of a page can be running headers or footers. */
@@ -32,7 +43,9 @@ const EDGE_LINES = 2;
  */
 export function cleanPdfPages(pages: PageText[]): TextBlock[] {
   const pageLines = pages.map((page) => splitLines(page.text));
+  removeRepeatedFurniture(pageLines);
   removeRunningHeadersAndFooters(pages, pageLines);
+  removeHeadingHeaders(pageLines);
   const fullLineWidth = typicalLineWidth(pageLines);
   const blocks: TextBlock[] = [];
   pages.forEach((page, i) => blocks.push(...reflowPage(pageLines[i], page.num, fullLineWidth)));
@@ -59,6 +72,10 @@ function normalizeLine(raw: string): string {
     .replace(/ {2,}/g, ' ')
     .trim();
   line = line.replace(/(?: ?\.){4,}/g, ' … ').replace(/ {2,}/g, ' ');
+  // Letter-spaced small capitals ("A B S T R A C T") are one word.
+  line = line.replace(LETTER_SPACED_CAPITALS, (word) => word.replace(/ /g, ''));
+  // The XeTeX/XeLaTeX logo's mirrored E.
+  line = line.replace(/XƎ/g, 'Xe');
   return unspaceJustifiedCjk(line);
 }
 
@@ -143,6 +160,58 @@ function removeRunningHeadersAndFooters(pages: PageText[], pageLines: string[][]
   });
 }
 
+/**
+ * Blocks of lines that stand, the same, on most pages (a sidebar, a banner, a title block): lines found on at
+ * least half of the pages (3 or more), wherever they are, when at least three of them follow each other.
+ * Single repeated lines ("Usage", "Arguments") are left alone: they belong to the text.
+ */
+function removeRepeatedFurniture(pageLines: string[][]): void {
+  const pageCount = pageLines.length;
+  if (pageCount < 3) return;
+  const pagesOf = new Map<string, number>();
+  for (const lines of pageLines) for (const line of new Set(lines)) pagesOf.set(line, (pagesOf.get(line) ?? 0) + 1);
+  const minPages = Math.max(3, Math.ceil(pageCount * FURNITURE_PAGE_SHARE));
+  pageLines.forEach((lines, p) => {
+    const common = lines.map((line) => (pagesOf.get(line) ?? 0) >= minPages);
+    const drop = new Set<number>();
+    for (let start = 0; start < lines.length;) {
+      let end = start;
+      while (end < lines.length && common[end]) end++;
+      if (end - start >= FURNITURE_MIN_RUN) for (let i = start; i < end; i++) drop.add(i);
+      start = Math.max(end, start + 1);
+    }
+    if (drop.size) pageLines[p] = lines.filter((_, i) => !drop.has(i));
+  });
+}
+
+/**
+ * Running headers that carry the current section's heading: a page's top line that is a heading found
+ * again elsewhere in the document ("3 安装"), or two such headings side by side ("3.2 生成模板 3 安装",
+ * section and chapter). A heading that stands once, even at a page's top, is the real one and stays.
+ */
+function removeHeadingHeaders(pageLines: string[][]): void {
+  const places = new Map<string, number>();
+  for (const lines of pageLines)
+    for (const line of lines) if (headingLevel(line)) places.set(line, (places.get(line) ?? 0) + 1);
+  const seenElsewhere = (text: string, here: number): boolean => (places.get(text) ?? 0) > here;
+  const isHeadingHeader = (line: string): boolean => {
+    if (!headingLevel(line)) return false;
+    if (seenElsewhere(line, 1)) return true;
+    // Two headings side by side: try each split point between words.
+    const words = line.split(' ');
+    for (let i = 1; i < words.length; i++) {
+      const left = words.slice(0, i).join(' ');
+      const right = words.slice(i).join(' ');
+      if (headingLevel(left) && headingLevel(right) && seenElsewhere(left, 0) && seenElsewhere(right, 0)) return true;
+    }
+    return false;
+  };
+  pageLines.forEach((lines, p) => {
+    const top = lines.findIndex((line) => !BARE_PAGE_NUMBER.test(line));
+    if (top >= 0 && top < EDGE_LINES && isHeadingHeader(lines[top])) pageLines[p] = lines.filter((_, i) => i !== top);
+  });
+}
+
 /** Display width: a CJK character is as wide as two Latin letters. */
 function widthOf(line: string): number {
   let width = 0;
@@ -190,7 +259,10 @@ function reflowPage(lines: string[], page: number, fullLineWidth: number): TextB
 /** Joins a wrapped line to the text before it: hyphenation undone, no space between CJK characters. */
 function joinLines(before: string, line: string): string {
   if (before.endsWith('\n')) return before + line;
-  if (HYPHENATED_END.test(before) && STARTS_LOWER.test(line)) return before.slice(0, -1) + line;
+  if (HYPHENATED_END.test(before) && STARTS_LOWER.test(line)) {
+    return HYPHEN_BELONGS_TO_WORD.test(before) ? before + line : before.slice(0, -1) + line;
+  }
+  if (URL_CUT_AT_LINE_END.test(before) && /^[\w/.%~-]/u.test(line)) return before + line;
   const last = before[before.length - 1];
   const first = line[0];
   if (CJK.test(last) || CJK.test(first)) return before + line;
