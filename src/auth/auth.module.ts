@@ -1,4 +1,4 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
@@ -21,7 +21,6 @@ import { KnowledgeBaseMember } from './knowledge-base-member.entity';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { RateLimiterService } from './rate-limiter.service';
-import { RejectNulBytesMiddleware } from './reject-nul-bytes.middleware';
 import { SetupController } from './setup.controller';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
@@ -68,8 +67,4 @@ import { UsersService } from './users.service';
   ],
   exports: [AccessService, AuditService],
 })
-export class AuthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RejectNulBytesMiddleware).forRoutes('{*splat}');
-  }
-}
+export class AuthModule {}
