@@ -9,7 +9,7 @@ import { LoggingModule } from './common/http/logging.module';
 import { QueueModule } from './common/queue/queue.module';
 import { DatabaseModule } from './database/database.module';
 import { DocumentsModule } from './documents/documents.module';
-import { HealthModule } from './health/health.module';
+import { HealthDetailsModule, HealthModule } from './health/health.module';
 import { IngestionWorkerModule } from './ingestion/ingestion-worker.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
@@ -29,6 +29,7 @@ const API_MODULES: Type[] = [
   RetrievalModule,
   ChatModule,
   ModelsModule,
+  HealthDetailsModule,
 ];
 
 /** Bull processors and the reconciler; run them on as many machines as you like with ROLE=worker. */

@@ -12,6 +12,7 @@ import { IngestionEventsService } from '../ingestion/ingestion-events.service';
 import { IngestionQueueService } from '../ingestion/ingestion-queue.service';
 import { effectiveSplitOptions } from '../ingestion/splitting/text-splitter';
 import { OllamaClientService } from '../llm/ollama-client.service';
+import { ModelNotInstalledError, OllamaModelNotFoundError } from '../llm/ollama-errors';
 import { CreateKnowledgeBaseDto } from './dto/create-knowledge-base.dto';
 import { KnowledgeBaseSettingsDto } from './dto/knowledge-base-settings.dto';
 import { UpdateKnowledgeBaseDto } from './dto/update-knowledge-base.dto';
@@ -60,8 +61,10 @@ export class KnowledgeBasesService {
 
   async create(dto: CreateKnowledgeBaseDto, principal?: Principal): Promise<KnowledgeBaseView> {
     const embeddingModel = dto.embeddingModel || this.config.embeddingModel;
-    // Throws OLLAMA_UNAVAILABLE / OLLAMA_MODEL_NOT_FOUND (503) with the fix in the message.
-    const model = await this.ollama.showModel(embeddingModel);
+    // A model Ollama lacks is the caller's choice gone wrong (422); an unreachable Ollama stays a 503.
+    const model = await this.ollama.showModel(embeddingModel).catch((err: unknown) => {
+      throw err instanceof OllamaModelNotFoundError ? new ModelNotInstalledError(embeddingModel) : err;
+    });
     if (!model.dimension) {
       throw new DomainError(
         'NOT_AN_EMBEDDING_MODEL',

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, errorViewFor } from '../errors/domain-error';
+import { callerIsAdmin } from './all-exceptions.filter';
 
 /** A comment line this often keeps proxies from closing a stream that is silent for a while. */
 const KEEP_ALIVE_MS = 15_000;
@@ -63,7 +64,10 @@ export async function writeEventStream<E>(
   } catch (err) {
     const known = err instanceof DomainError;
     stream.write(
-      onError(known ? err.code : 'INTERNAL_ERROR', known ? err.message : 'The stream broke off unexpectedly'),
+      onError(
+        known ? err.code : 'INTERNAL_ERROR',
+        known ? errorViewFor(err, callerIsAdmin(res.req)).message : 'The stream broke off unexpectedly',
+      ),
     );
   } finally {
     stream.end();
