@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
+import { AccessChangesService } from './access-changes.service';
 import { AccessService } from './access.service';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 import { AuditService } from './audit.service';
@@ -48,6 +49,7 @@ export class ApiKeysService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly accessChanges: AccessChangesService,
   ) {}
 
   /** Creates a key for the caller; the secret is in the result and nowhere else, ever. */
@@ -100,6 +102,7 @@ export class ApiKeysService {
     const key = isUuid(id) ? await this.keys.findOneBy({ id, revokedAt: IsNull() }) : null;
     if (!key || (principal.role !== 'admin' && key.userId !== principal.userId)) throw new NotFoundError('API key', id);
     await this.keys.update({ id }, { revokedAt: () => 'now()' });
+    this.accessChanges.publish({ apiKeyId: id });
     await this.audit.record(
       principal,
       'api_key.revoke',
@@ -148,6 +151,7 @@ export class ApiKeysService {
       knowledgeBaseIds: key.knowledge_base_ids ?? 'all',
       scopes: key.scopes,
       apiKeyId: key.id,
+      expiresAt: key.expires_at ?? undefined,
     };
   }
 

@@ -5,6 +5,7 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { AccessChangesService } from './access-changes.service';
 import { AccessGuard } from './access.guard';
 import { AccessService } from './access.service';
 import { ApiKey } from './api-key.entity';
@@ -30,7 +31,8 @@ import { UsersService } from './users.service';
 /**
  * Accounts, API keys, knowledge-base membership, limits and the audit log. Provides the global
  * AccessGuard (every route needs credentials unless @Public) and exports AccessService and
- * AuditService for other features' list filters and audit entries.
+ * AuditService for other features' list filters and audit entries, and AccessChangesService for
+ * streams that must end when their access does.
  */
 @Global()
 @Module({
@@ -62,9 +64,10 @@ import { UsersService } from './users.service';
     MembersService,
     AuditService,
     RateLimiterService,
+    AccessChangesService,
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditDeletionsInterceptor },
   ],
-  exports: [AccessService, AuditService],
+  exports: [AccessService, AuditService, AccessChangesService],
 })
 export class AuthModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
+import { AccessChangesService } from './access-changes.service';
 import { MemberPermission } from './knowledge-base-member.entity';
 import { UsersService } from './users.service';
 
@@ -19,6 +20,7 @@ export class MembersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
+    private readonly accessChanges: AccessChangesService,
   ) {}
 
   async list(knowledgeBaseId: string): Promise<MemberView[]> {
@@ -48,6 +50,8 @@ export class MembersService {
        RETURNING knowledge_base_id, user_id, permission, created_at`,
       [knowledgeBaseId, user.id, permission],
     );
+    // A change may be a downgrade (write → read): open streams check again.
+    this.accessChanges.publish({ userId: user.id });
     return toView({ ...rows[0], email: user.email });
   }
 
@@ -57,6 +61,7 @@ export class MembersService {
       [knowledgeBaseId, userId],
     );
     if (!affected) throw new NotFoundError('Member', userId);
+    this.accessChanges.publish({ userId });
   }
 }
 

@@ -14,6 +14,8 @@ export interface Principal {
   /** API keys only. */
   scopes?: ('ask' | 'write')[];
   apiKeyId?: string;
+  /** When the credential stops working (the access token's expiry, the API key's expiresAt); none: never. */
+  expiresAt?: Date;
 }
 
 export const CurrentPrincipal = createParamDecorator(

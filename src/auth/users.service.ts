@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
+import { AccessChangesService } from './access-changes.service';
 import { hashPassword, MIN_PASSWORD_LENGTH, normalizeEmail } from './password-hasher';
 import { User, UserRole, UserView, toUserView } from './user.entity';
 import { isUuid } from '../common/validation/uuid';
@@ -22,6 +23,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly accessChanges: AccessChangesService,
   ) {}
 
   /** True until the first user exists; cached once false, since the last admin cannot be deleted. */
@@ -101,7 +103,9 @@ export class UsersService {
     if (changes.password !== undefined) {
       await this.setPassword(user, changes.password);
     }
-    return this.users.save(user);
+    const saved = await this.users.save(user);
+    if (changes.role !== undefined) this.accessChanges.publish({ userId: user.id });
+    return saved;
   }
 
   async remove(id: string, actingUserId: string): Promise<User> {
@@ -109,6 +113,7 @@ export class UsersService {
     if (user.id === actingUserId) throw new ConflictError('You cannot delete your own account', 'CANNOT_DELETE_SELF');
     if (user.role === 'admin') await this.assertNotLastAdmin(user.id);
     await this.users.delete({ id: user.id });
+    this.accessChanges.publish({ userId: user.id });
     return user;
   }
 
@@ -123,6 +128,7 @@ export class UsersService {
     );
     const fresh = await this.get(user.id);
     user.tokenVersion = fresh.tokenVersion;
+    this.accessChanges.publish({ userId: user.id });
   }
 
   async touchLastLogin(id: string): Promise<void> {
