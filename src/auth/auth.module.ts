@@ -7,8 +7,11 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessChangesService } from './access-changes.service';
 import { AccessGuard } from './access.guard';
+import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { ApiKey } from './api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
+import { AppSecretRepository } from './app-secret.repository';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuditDeletionsInterceptor } from './audit-deletions.interceptor';
@@ -19,12 +22,14 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { loadJwtSecret } from './jwt-secret';
 import { KnowledgeBaseMember } from './knowledge-base-member.entity';
+import { KnowledgeBaseMemberRepository } from './knowledge-base-member.repository';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { RateLimiterService } from './rate-limiter.service';
 import { SetupController } from './setup.controller';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
+import { UserRepository } from './user.repository';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -41,7 +46,7 @@ import { UsersService } from './users.service';
     JwtModule.registerAsync({
       inject: [APP_CONFIG, getDataSourceToken()],
       useFactory: async (config: AppConfig, db: DataSource) => ({
-        secret: await loadJwtSecret(config, db),
+        secret: await loadJwtSecret(config, new AppSecretRepository(db)),
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
@@ -56,6 +61,10 @@ import { UsersService } from './users.service';
     AuditController,
   ],
   providers: [
+    UserRepository,
+    ApiKeyRepository,
+    KnowledgeBaseMemberRepository,
+    AccessRepository,
     UsersService,
     TokenService,
     AuthService,

@@ -18,6 +18,12 @@ export interface Principal {
   expiresAt?: Date;
 }
 
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Principal | undefined => ctx.switchToHttp().getRequest().principal,
-);
+/**
+ * The caller of a route the accounts guard let through (every route that is not @Public), so never
+ * undefined; on a @Public route it is a programming error.
+ */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (!principal) throw new Error('@CurrentPrincipal() on a route without credentials (is it @Public?)');
+  return principal;
+});

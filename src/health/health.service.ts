@@ -62,7 +62,7 @@ export class HealthService {
     const missing = [status.models.embedding, status.models.chat].filter((m) => !m.present).map((m) => m.name);
     const pull = missing.map((m) => `ollama pull ${m}`).join(' && ');
     if (audience !== 'admin') {
-      const models = { models: status.models };
+      const models = { reachable: status.reachable, models: status.models };
       if (!status.reachable) {
         return indicator.down({
           ...models,
@@ -77,7 +77,7 @@ export class HealthService {
       }
       return indicator.up(models);
     }
-    const details = { url: status.url, version: status.version, models: status.models };
+    const details = { reachable: status.reachable, url: status.url, version: status.version, models: status.models };
     if (!status.reachable) return indicator.down({ ...details, message: status.error ?? 'Ollama is unreachable' });
     if (missing.length) {
       return indicator.down({
