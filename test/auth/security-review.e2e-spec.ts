@@ -11,6 +11,7 @@ import {
   TestMember,
   uniqueEmail,
 } from '../support/auth-helpers';
+import { openEventStream as openStream } from '../ingestion/support/event-stream';
 import { startTestApp, TestApp } from '../support/test-app';
 import { PG_SERVER_URL, TEST_DATABASE_NAME } from '../support/test-env';
 import { db, seedKnowledgeBase } from './auth-fixtures';
@@ -467,75 +468,3 @@ describe('security review: login limits, request bodies, event streams, internal
     });
   });
 });
-
-interface ReceivedEvent {
-  event: string;
-  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-/** Reads a text/event-stream over fetch, as the admin UI does, and tells when the server ended it. */
-async function openStream(url: string, headers: Record<string, string>) {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { ...headers, Accept: 'text/event-stream' }, signal: controller.signal });
-  const events: ReceivedEvent[] = [];
-  let ended = false;
-  const onEvent: Array<() => void> = [];
-  const notify = () => onEvent.splice(0).forEach((f) => f());
-  const reading = (async () => {
-    if (res.status !== 200 || !res.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const piece of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(piece, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-          }
-          if (data.length) events.push({ event, data: JSON.parse(data.join('\n')) });
-          notify();
-        }
-      }
-    } catch {
-      // closed by us
-    } finally {
-      ended = true;
-      notify();
-    }
-  })();
-  const until = (done: () => boolean, timeoutMs: number, what: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${what} within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)),
-        timeoutMs,
-      );
-      const check = () => {
-        if (done()) {
-          clearTimeout(timer);
-          resolve();
-        } else onEvent.push(check);
-      };
-      check();
-    });
-  return {
-    status: res.status,
-    events,
-    isEnded: () => ended,
-    async waitFor(match: (e: ReceivedEvent) => boolean, timeoutMs = 10_000): Promise<ReceivedEvent> {
-      await until(() => events.some(match), timeoutMs, 'no matching event');
-      return events.find(match)!;
-    },
-    /** Resolves when the server ended the stream. */
-    async ended(timeoutMs: number): Promise<void> {
-      await until(() => ended, timeoutMs, 'the stream did not end');
-      await reading;
-    },
-    close: () => controller.abort(),
-  };
-}
