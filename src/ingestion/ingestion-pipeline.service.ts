@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError, errorViewFor } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChunkRepository, ChunkWrite, keywordText, vectorIndexOptions } from '../documents/chunk.repository';
@@ -382,12 +382,14 @@ export class IngestionPipelineService implements OnModuleDestroy {
     if (err instanceof WorkerStoppingError || err instanceof DocumentBusyError) throw err;
     const lastAttempt = attempt.attemptsMade + 1 >= attempt.attempts;
     const message = err instanceof Error ? err.message : String(err);
+    // What the document shows, to everyone who may read it: without Ollama's address (that is for admins).
+    const shown = err instanceof DomainError ? errorViewFor(err, false).message : message;
     if (isRetryableOllamaError(err)) {
       const next = lastAttempt
         ? `trying again within ${this.config.ingestionReconcileSec} s`
         : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
       await this.state
-        .update(doc.id, attempt.run, { statusDetail: `Waiting for Ollama (${next}): ${message}` })
+        .update(doc.id, attempt.run, { statusDetail: `Waiting for Ollama (${next}): ${shown}` })
         .catch(() => undefined);
       throw err;
     }
@@ -397,7 +399,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
         `ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`,
       );
       await this.state
-        .update(doc.id, attempt.run, { statusDetail: `Retrying after an error: ${message}` })
+        .update(doc.id, attempt.run, { statusDetail: `Retrying after an error: ${shown}` })
         .catch(() => undefined);
       throw err;
     }
@@ -410,7 +412,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
       statusDetail: null,
       chunkCount: liveChunks,
       errorCode: code,
-      errorMessage: message,
+      errorMessage: shown,
     });
     return 'failed';
   }

@@ -438,6 +438,53 @@ describe('security review: login limits, request bodies, event streams, internal
       }
     });
 
+    it('keeps the Ollama address out of documents a member reads: waiting and failed documents', async () => {
+      const withWorker = await startTestApp({ role: 'all' });
+      try {
+        const owner = await loginAsAdmin(withWorker);
+        const reader = await createMember(withWorker, owner.token);
+        const kb = (
+          await request(withWorker.url).post('/api/knowledge-bases').set(owner.headers).send({ name: 'docs' })
+        ).body as { id: string };
+        await grantMembership(withWorker, owner.token, kb.id, reader.user.id, 'read');
+        const upload = async (name: string): Promise<string> =>
+          (
+            await request(withWorker.url)
+              .post(`/api/knowledge-bases/${kb.id}/documents`)
+              .set(owner.headers)
+              .attach('files', Buffer.from(`${name}: some words to embed.`), { filename: name })
+              .expect(202)
+          ).body.documents[0].id;
+        const readAs = async (id: string) =>
+          request(withWorker.url).get(`/api/documents/${id}`).set(reader.headers).expect(200);
+        const waitUntil = async (id: string, done: (body: Record<string, unknown>) => boolean) => {
+          for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+            const res = await readAs(id);
+            if (done(res.body)) return res;
+            await new Promise((r) => setTimeout(r, 150));
+          }
+          throw new Error(`document ${id} never got there`);
+        };
+
+        withWorker.fake.configure({ failWith503: true });
+        const waiting = await waitUntil(await upload('busy.txt'), (d) =>
+          /Waiting for Ollama/.test(String(d.statusDetail)),
+        );
+        expect(waiting.text).not.toContain(withWorker.fake.url);
+        withWorker.fake.reset();
+
+        withWorker.fake.configure({ missingModels: ['bge-m3'] });
+        const failed = await waitUntil(await upload('missing.txt'), (d) => d.status === 'failed');
+        expect(failed.body.error).toMatchObject({
+          code: 'OLLAMA_MODEL_NOT_FOUND',
+          message: expect.stringContaining('ollama pull bge-m3'),
+        });
+        expect(failed.text).not.toContain(withWorker.fake.url);
+      } finally {
+        await withWorker.close();
+      }
+    });
+
     it('keeps the Ollama address out of what members see: /api/models and Ollama-down errors', async () => {
       const member = await createMember(t, admin.token);
       const models = await request(t.url).get('/api/models').set(member.headers).expect(200);
