@@ -10,7 +10,7 @@ import { QueueModule } from './common/queue/queue.module';
 import { DatabaseModule } from './database/database.module';
 import { DocumentsCoreModule } from './documents/documents-core.module';
 import { DocumentsModule } from './documents/documents.module';
-import { HealthModule } from './health/health.module';
+import { HealthDetailsModule, HealthModule } from './health/health.module';
 import { IngestionQueueModule } from './ingestion/ingestion-queue.module';
 import { IngestionWorkerModule } from './ingestion/ingestion-worker.module';
 import { IngestionModule } from './ingestion/ingestion.module';
@@ -45,6 +45,7 @@ const API_MODULES: Type[] = [
   RetrievalModule,
   ChatModule,
   ModelsModule,
+  HealthDetailsModule,
 ];
 
 /** Bull processors and the reconciler; run them on as many machines as you like with ROLE=worker. */

@@ -6,13 +6,14 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { refuseUnsafeRequestShapes } from './common/http/request-shape';
 import { AppConfig } from './config/app-config';
 
 /** JSON bodies above this are refused with 413 before any handler runs. */
 export const JSON_BODY_LIMIT = '1mb';
 
 /**
- * body-parser's errors (broken JSON, too large) go straight to the exception filter, which words them for a
+ * body-parser's errors (broken JSON, too large) and refused request shapes go straight to the exception filter, which words them for a
  * person. Passed on, they would reach ServeStaticModule's error handler first, which turns any error on its
  * excluded routes (/api, /v1) into a 404.
  */
@@ -68,6 +69,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
+  express.use(refuseUnsafeRequestShapes());
   const exceptionFilter = new AllExceptionsFilter();
   express.use(answerBodyParserErrors(exceptionFilter));
   express.disable('x-powered-by');

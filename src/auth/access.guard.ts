@@ -18,7 +18,15 @@ import { RateLimiterService } from './rate-limiter.service';
 import { TokenService } from './token.service';
 import { UsersService } from './users.service';
 
-export type AuthenticatedRequest = Request & { principal?: Principal; knowledgeBaseAccess?: AccessDecision };
+export type AuthenticatedRequest = Request & {
+  principal?: Principal;
+  knowledgeBaseAccess?: AccessDecision;
+  /**
+   * Checks again, as for a new request, that the credential still works and still reaches the route's
+   * knowledge base; throws when not. For responses that outlive the moment they were authorized (streams).
+   */
+  recheckAccess?: () => Promise<void>;
+};
 
 /**
  * The global guard: every route needs `Authorization: Bearer <access token | zk_ API key>` unless it is
@@ -63,13 +71,18 @@ export class AccessGuard implements CanActivate {
     }
     if (adminOnly && principal.role !== 'admin') throw new ForbiddenError('Only administrators may do this');
 
+    const ref =
+      rule && (rule.body ? (req.body as Record<string, unknown> | undefined)?.[rule.body] : req.params[rule.param]);
     if (rule) {
-      const ref = rule.body ? (req.body as Record<string, unknown> | undefined)?.[rule.body] : req.params[rule.param];
       req.knowledgeBaseAccess = await this.access.authorize(principal, rule.from, ref, rule.level);
       if (principal.kind === 'apiKey' && rule.level === 'read' && req.method !== 'GET') {
         await this.countAsk(principal, context.switchToHttp().getResponse<Response>());
       }
     }
+    req.recheckAccess = async () => {
+      const again = await this.authenticate(req);
+      if (rule) await this.access.authorize(again, rule.from, ref, rule.level);
+    };
     return true;
   }
 

@@ -1,9 +1,9 @@
-import { DataSource } from 'typeorm';
+import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { Principal } from './principal';
 
 // permissionOf and visibleKnowledgeBasesCondition are pure; the database-backed paths are covered by test/auth.
-const access = new AccessService(undefined as unknown as DataSource);
+const access = new AccessService(undefined as unknown as AccessRepository);
 const KB = '11111111-1111-4111-8111-111111111111';
 const OTHER_KB = '22222222-2222-4222-8222-222222222222';
 

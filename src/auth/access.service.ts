@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/errors/domain-error';
+import { isUuid } from '../common/validation/uuid';
 import { KnowledgeBaseAccessLevel, KnowledgeBaseSource } from './access.decorators';
+import { AccessRepository, visibleKnowledgeBasesSql } from './access.repository';
 import { ForbiddenError } from './auth-errors';
 import { Principal } from './principal';
-import { isUuid } from '../common/validation/uuid';
 
 /** What a caller may do with one knowledge base, from weakest to strongest. */
 export type KnowledgeBasePermission = 'none' | 'read' | 'write' | 'manage';
@@ -27,48 +26,13 @@ const TARGET_NAMES: Record<KnowledgeBaseSource, string> = {
 };
 
 /**
- * One query per source: finds the knowledge base behind the id together with its owner and the
- * caller's membership ($1 = id or slug, $2 = user id).
- */
-const RESOLVE_SQL: Record<KnowledgeBaseSource, (byId: boolean) => string> = {
-  knowledgeBase: (byId) => `
-    SELECT kb.id, kb.owner_id, m.permission, kb.name AS label
-      FROM knowledge_bases kb
-      LEFT JOIN knowledge_base_members m ON m.knowledge_base_id = kb.id AND m.user_id = $2
-     WHERE ${byId ? 'kb.id = $1::uuid' : 'kb.slug = $1'}`,
-  knowledgeBaseSlug: () => `
-    SELECT kb.id, kb.owner_id, m.permission, kb.name AS label
-      FROM knowledge_bases kb
-      LEFT JOIN knowledge_base_members m ON m.knowledge_base_id = kb.id AND m.user_id = $2
-     WHERE kb.slug = $1`,
-  document: () => `
-    SELECT kb.id, kb.owner_id, m.permission, d.filename AS label
-      FROM documents d
-      JOIN knowledge_bases kb ON kb.id = d.knowledge_base_id
-      LEFT JOIN knowledge_base_members m ON m.knowledge_base_id = kb.id AND m.user_id = $2
-     WHERE d.id = $1::uuid`,
-  chunk: () => `
-    SELECT kb.id, kb.owner_id, m.permission, NULL AS label
-      FROM chunks c
-      JOIN knowledge_bases kb ON kb.id = c.knowledge_base_id
-      LEFT JOIN knowledge_base_members m ON m.knowledge_base_id = kb.id AND m.user_id = $2
-     WHERE c.id = $1::uuid`,
-  conversation: () => `
-    SELECT kb.id, kb.owner_id, m.permission, cv.title AS label, cv.user_id AS private_to
-      FROM conversations cv
-      JOIN knowledge_bases kb ON kb.id = cv.knowledge_base_id
-      LEFT JOIN knowledge_base_members m ON m.knowledge_base_id = kb.id AND m.user_id = $2
-     WHERE cv.id = $1::uuid`,
-};
-
-/**
  * Who may see and change which knowledge base. Admins: all. Members: the ones they own and the ones
  * they were given read/write on. API keys: their owner's rights, narrowed to the key's knowledge
  * bases and scopes (`ask` → read, `write` → write; never manage).
  */
 @Injectable()
 export class AccessService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly targets: AccessRepository) {}
 
   /**
    * Resolves the knowledge base a route names and checks `level` on it. Throws 404 when it does not
@@ -86,24 +50,17 @@ export class AccessService {
     if (!value || (!byId && from !== 'knowledgeBase' && from !== 'knowledgeBaseSlug') || value.length > 200) {
       throw new NotFoundError(what, JSON.stringify(typeof ref === 'string' ? ref.slice(0, 80) : (ref ?? null)));
     }
-    const rows: {
-      id: string;
-      owner_id: string | null;
-      permission: 'read' | 'write' | null;
-      label: string | null;
-      private_to?: string | null;
-    }[] = await this.db.query(RESOLVE_SQL[from](byId), [value, principal.userId]);
-    const row = rows[0];
-    if (!row) throw new NotFoundError(what, value);
+    const target = await this.targets.resolve(from, value, byId, principal.userId);
+    if (!target) throw new NotFoundError(what, value);
     // A conversation belongs to whoever asked: other members of the knowledge base do not see it.
-    if (row.private_to && row.private_to !== principal.userId && principal.role !== 'admin') {
+    if (target.privateTo && target.privateTo !== principal.userId && principal.role !== 'admin') {
       throw new NotFoundError(what, value);
     }
 
-    const permission = this.permissionOf(principal, row.id, row.owner_id, row.permission);
+    const permission = this.permissionOf(principal, target.knowledgeBaseId, target.ownerId, target.membership);
     if (permission === 'none') throw new NotFoundError(what, value);
     if (RANK[permission] < RANK[level]) throw this.insufficient(principal, level);
-    return { knowledgeBaseId: row.id, label: row.label, permission };
+    return { knowledgeBaseId: target.knowledgeBaseId, label: target.label, permission };
   }
 
   /** The caller's permission on a knowledge base, given its owner and the caller's membership row. */
@@ -134,13 +91,7 @@ export class AccessService {
   async accessibleKnowledgeBaseIds(principal: Principal): Promise<'all' | string[]> {
     const keyIds = principal.kind === 'apiKey' ? (principal.knowledgeBaseIds ?? 'all') : 'all';
     if (principal.role === 'admin') return keyIds;
-    const rows: { id: string }[] = await this.db.query(
-      `SELECT id FROM knowledge_bases WHERE owner_id = $1
-       UNION
-       SELECT knowledge_base_id FROM knowledge_base_members WHERE user_id = $1`,
-      [principal.userId],
-    );
-    const ids = rows.map((r) => r.id);
+    const ids = await this.targets.knowledgeBaseIdsOf(principal.userId);
     return keyIds === 'all' ? ids : ids.filter((id) => keyIds.includes(id));
   }
 
@@ -153,21 +104,12 @@ export class AccessService {
     principal: Principal,
     column: string,
   ): { sql: string; params: Record<string, unknown> } {
-    const parts: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (principal.role !== 'admin') {
-      parts.push(
-        `(${column} IN (SELECT id FROM knowledge_bases WHERE owner_id = :zkAccessUserId)` +
-          ` OR ${column} IN (SELECT knowledge_base_id FROM knowledge_base_members WHERE user_id = :zkAccessUserId))`,
-      );
-      params.zkAccessUserId = principal.userId;
-    }
     const keyIds = principal.kind === 'apiKey' ? (principal.knowledgeBaseIds ?? 'all') : 'all';
-    if (keyIds !== 'all') {
-      parts.push(`${column} = ANY(:zkAccessKeyIds::uuid[])`);
-      params.zkAccessKeyIds = keyIds;
-    }
-    return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+    return visibleKnowledgeBasesSql(
+      column,
+      principal.role === 'admin' ? undefined : principal.userId,
+      keyIds === 'all' ? undefined : keyIds,
+    );
   }
 
   private insufficient(principal: Principal, level: KnowledgeBaseAccessLevel): ForbiddenError {

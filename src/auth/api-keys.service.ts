@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
+import { AccessChangesService } from './access-changes.service';
 import { AccessService } from './access.service';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
 import { AuditService } from './audit.service';
 import { UnauthenticatedError } from './auth-errors';
 import { Principal } from './principal';
-import { isUuid } from '../common/validation/uuid';
 
 export const API_KEY_PREFIX = 'zk_';
 const SHOWN_PREFIX_LENGTH = 10;
@@ -44,10 +43,10 @@ export function hashApiKey(secret: string): string {
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly keys: ApiKeyRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly accessChanges: AccessChangesService,
   ) {}
 
   /** Creates a key for the caller; the secret is in the result and nowhere else, ever. */
@@ -62,17 +61,15 @@ export class ApiKeysService {
       for (const id of knowledgeBaseIds) await this.access.authorize(principal, 'knowledgeBase', id, 'read');
     }
     const secret = API_KEY_PREFIX + randomBytes(32).toString('base64url');
-    const key = await this.keys.save(
-      this.keys.create({
-        userId: principal.userId,
-        name: input.name,
-        prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
-        keyHash: hashApiKey(secret),
-        knowledgeBaseIds,
-        scopes: [...new Set(input.scopes)],
-        expiresAt: input.expiresAt ?? null,
-      }),
-    );
+    const key = await this.keys.insert({
+      userId: principal.userId,
+      name: input.name,
+      prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
+      keyHash: hashApiKey(secret),
+      knowledgeBaseIds,
+      scopes: [...new Set(input.scopes)],
+      expiresAt: input.expiresAt ?? null,
+    });
     await this.audit.record(
       principal,
       'api_key.create',
@@ -85,21 +82,15 @@ export class ApiKeysService {
 
   /** The caller's live keys; an admin sees everyone's (to revoke a leaked one). */
   async list(principal: Principal): Promise<ApiKeyView[]> {
-    const qb = this.keys
-      .createQueryBuilder('k')
-      .innerJoin('users', 'u', 'u.id = k.user_id')
-      .addSelect('u.email', 'owner_email')
-      .where('k.revoked_at IS NULL')
-      .orderBy('k.created_at', 'DESC');
-    if (principal.role !== 'admin') qb.andWhere('k.user_id = :userId', { userId: principal.userId });
-    const { entities, raw } = await qb.getRawAndEntities<{ owner_email: string }>();
-    return entities.map((k, i) => ({ ...this.view(k), ownerEmail: raw[i]?.owner_email }));
+    const keys = await this.keys.listLive(principal.role === 'admin' ? undefined : principal.userId);
+    return keys.map((k) => ({ ...this.view(k), ownerEmail: k.ownerEmail }));
   }
 
   async revoke(principal: Principal, id: string, ip?: string): Promise<void> {
-    const key = isUuid(id) ? await this.keys.findOneBy({ id, revokedAt: IsNull() }) : null;
+    const key = await this.keys.findLive(id);
     if (!key || (principal.role !== 'admin' && key.userId !== principal.userId)) throw new NotFoundError('API key', id);
-    await this.keys.update({ id }, { revokedAt: () => 'now()' });
+    await this.keys.revoke(id);
+    this.accessChanges.publish({ apiKeyId: id });
     await this.audit.record(
       principal,
       'api_key.revoke',
@@ -111,43 +102,24 @@ export class ApiKeysService {
 
   /** The principal behind a `zk_…` secret; 401 when unknown, revoked or expired. */
   async authenticate(secret: string): Promise<Principal> {
-    const rows: {
-      id: string;
-      user_id: string;
-      knowledge_base_ids: string[] | null;
-      scopes: ApiKeyScope[];
-      expires_at: Date | null;
-      last_used_at: Date | null;
-      revoked_at: Date | null;
-      email: string;
-      role: 'admin' | 'member';
-    }[] = await this.db.query(
-      `SELECT k.id, k.user_id, k.knowledge_base_ids, k.scopes, k.expires_at, k.last_used_at, k.revoked_at, u.email, u.role
-         FROM api_keys k JOIN users u ON u.id = k.user_id
-        WHERE k.key_hash = $1`,
-      [hashApiKey(secret)],
-    );
-    const key = rows[0];
-    if (!key || key.revoked_at)
+    const key = await this.keys.findByHash(hashApiKey(secret));
+    if (!key || key.revokedAt)
       throw new UnauthenticatedError('This API key is not valid (unknown or revoked)', 'INVALID_API_KEY');
-    if (key.expires_at && key.expires_at.getTime() <= Date.now()) {
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
       throw new UnauthenticatedError('This API key has expired', 'API_KEY_EXPIRED');
     }
-    if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.db.query(
-        `UPDATE api_keys SET last_used_at = now()
-          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [key.id],
-      );
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.keys.touchLastUsed(key.id);
     }
     return {
       kind: 'apiKey',
-      userId: key.user_id,
-      email: key.email,
-      role: key.role,
-      knowledgeBaseIds: key.knowledge_base_ids ?? 'all',
+      userId: key.userId,
+      email: key.ownerEmail,
+      role: key.ownerRole,
+      knowledgeBaseIds: key.knowledgeBaseIds ?? 'all',
       scopes: key.scopes,
       apiKeyId: key.id,
+      expiresAt: key.expiresAt ?? undefined,
     };
   }
 

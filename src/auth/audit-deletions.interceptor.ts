@@ -33,7 +33,7 @@ export class AuditDeletionsInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (req.method !== 'DELETE' || !rule || !req.principal) return next.handle();
+    if (req.method !== 'DELETE' || !rule) return next.handle();
 
     const routePath: string = (req.route as { path?: string } | undefined)?.path ?? req.path;
     const segments = routePath.split('/').filter(Boolean);

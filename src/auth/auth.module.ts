@@ -1,13 +1,17 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { AccessChangesService } from './access-changes.service';
 import { AccessGuard } from './access.guard';
+import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { ApiKey } from './api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
+import { AppSecretRepository } from './app-secret.repository';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuditDeletionsInterceptor } from './audit-deletions.interceptor';
@@ -18,20 +22,22 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { loadJwtSecret } from './jwt-secret';
 import { KnowledgeBaseMember } from './knowledge-base-member.entity';
+import { KnowledgeBaseMemberRepository } from './knowledge-base-member.repository';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { RateLimiterService } from './rate-limiter.service';
-import { RejectNulBytesMiddleware } from './reject-nul-bytes.middleware';
 import { SetupController } from './setup.controller';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
+import { UserRepository } from './user.repository';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 /**
  * Accounts, API keys, knowledge-base membership, limits and the audit log. Provides the global
  * AccessGuard (every route needs credentials unless @Public) and exports AccessService and
- * AuditService for other features' list filters and audit entries.
+ * AuditService for other features' list filters and audit entries, and AccessChangesService for
+ * streams that must end when their access does.
  */
 @Global()
 @Module({
@@ -40,7 +46,7 @@ import { UsersService } from './users.service';
     JwtModule.registerAsync({
       inject: [APP_CONFIG, getDataSourceToken()],
       useFactory: async (config: AppConfig, db: DataSource) => ({
-        secret: await loadJwtSecret(config, db),
+        secret: await loadJwtSecret(config, new AppSecretRepository(db)),
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
@@ -55,6 +61,10 @@ import { UsersService } from './users.service';
     AuditController,
   ],
   providers: [
+    UserRepository,
+    ApiKeyRepository,
+    KnowledgeBaseMemberRepository,
+    AccessRepository,
     UsersService,
     TokenService,
     AuthService,
@@ -63,13 +73,10 @@ import { UsersService } from './users.service';
     MembersService,
     AuditService,
     RateLimiterService,
+    AccessChangesService,
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditDeletionsInterceptor },
   ],
-  exports: [AccessService, AuditService],
+  exports: [AccessService, AuditService, AccessChangesService],
 })
-export class AuthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RejectNulBytesMiddleware).forRoutes('{*splat}');
-  }
-}
+export class AuthModule {}

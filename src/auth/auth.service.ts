@@ -7,14 +7,21 @@ import { AuditService } from './audit.service';
 import { TooManyRequestsError, UnauthenticatedError } from './auth-errors';
 import { normalizeEmail, verifyPassword } from './password-hasher';
 import { Principal } from './principal';
-import { RateLimiterService } from './rate-limiter.service';
+import { BlockPolicy, RateLimiterService } from './rate-limiter.service';
 import { Session, TokenService } from './token.service';
 import { toUserView, UserView } from './user.entity';
 import { UsersService } from './users.service';
 
-/** Failed logins allowed per minute, per client IP and per email. */
-export const LOGIN_ATTEMPTS_PER_MINUTE = 5;
-const LOGIN_WINDOW_SEC = 60;
+/**
+ * Sign-in attempts are limited per email and address (so guessing from one machine never locks the
+ * owner out of theirs) and per address (so one machine cannot try many accounts). Each attempt is counted
+ * before the password is checked; a successful one is given back.
+ */
+export const LOGIN_ATTEMPTS_PER_EMAIL_AND_ADDRESS = 5;
+export const LOGIN_ATTEMPTS_PER_ADDRESS = 20;
+const LOGIN_WINDOW_SEC = 15 * 60;
+/** An address that used up its attempts waits 1 minute, then 2, 4, … at most an hour; forgotten after a day. */
+const LOGIN_BLOCKS: BlockPolicy = { firstBlockSec: 60, maxBlockSec: 60 * 60, rememberSec: 24 * 60 * 60 };
 
 /** Sign-in, first-run setup and the signed-in user's own account. */
 @Injectable()
@@ -44,17 +51,23 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   /**
-   * Checks email and password. After LOGIN_ATTEMPTS_PER_MINUTE failures from one IP or for one email
-   * within a minute, further attempts are refused with 429 until the minute is over.
+   * Checks email and password, within the limits above: over them, 429 with the seconds to wait. The
+   * attempt is counted first, so concurrent attempts cannot all be evaluated.
    */
   async login(email: string, password: string, ip: string | undefined): Promise<Session> {
     const normalized = normalizeEmail(email);
-    const ipKey = `login:ip:${ip ?? 'unknown'}`;
-    const emailKey = `login:email:${createHash('sha256').update(normalized).digest('hex')}`;
-    const [byIp, byEmail] = await Promise.all([this.limiter.peek(ipKey), this.limiter.peek(emailKey)]);
-    const blocked = [byIp, byEmail].filter((w) => w.count >= LOGIN_ATTEMPTS_PER_MINUTE);
-    if (blocked.length) {
-      const retryAfterSec = Math.max(1, ...blocked.map((w) => w.resetInSec));
+    const address = ip ?? 'unknown';
+    const emailHash = createHash('sha256').update(normalized).digest('hex');
+    const emailAndAddressKey = `login:email-address:${emailHash}:${address}`;
+    const addressKey = `login:address:${address}`;
+    const decision = await this.limiter.consume(
+      [
+        { key: emailAndAddressKey, attempts: LOGIN_ATTEMPTS_PER_EMAIL_AND_ADDRESS, windowSec: LOGIN_WINDOW_SEC },
+        { key: addressKey, attempts: LOGIN_ATTEMPTS_PER_ADDRESS, windowSec: LOGIN_WINDOW_SEC },
+      ],
+      LOGIN_BLOCKS,
+    );
+    if (!decision.allowed) {
       await this.audit.record(
         null,
         'auth.login',
@@ -64,15 +77,14 @@ export class AuthService implements OnApplicationBootstrap {
       );
       throw new TooManyRequestsError(
         'TOO_MANY_LOGIN_ATTEMPTS',
-        `Too many failed sign-in attempts; try again in ${retryAfterSec} seconds`,
-        retryAfterSec,
+        `Too many failed sign-in attempts from this address; try again in ${decision.retryAfterSec} seconds`,
+        decision.retryAfterSec,
       );
     }
 
     const user = await this.users.findWithPasswordHash({ email: normalized });
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok) {
-      await Promise.all([this.limiter.hit(ipKey, LOGIN_WINDOW_SEC), this.limiter.hit(emailKey, LOGIN_WINDOW_SEC)]);
       await this.audit.record(
         null,
         'auth.login',
@@ -82,7 +94,11 @@ export class AuthService implements OnApplicationBootstrap {
       );
       throw new UnauthenticatedError('Wrong email or password', 'INVALID_CREDENTIALS');
     }
-    await Promise.all([this.limiter.reset(emailKey), this.users.touchLastLogin(user.id)]);
+    await Promise.all([
+      this.limiter.forget(emailAndAddressKey),
+      this.limiter.refund(addressKey),
+      this.users.touchLastLogin(user.id),
+    ]);
     await this.audit.record(
       { kind: 'user', userId: user.id, email: user.email, role: user.role },
       'auth.login',

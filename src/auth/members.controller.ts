@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { KnowledgeBaseAccess, ResolvedKnowledgeBaseId } from './access.decorators';
 import { AddMemberDto } from './dto/member.dto';
-import { MembersService, MemberView } from './members.service';
+import { MemberView } from './knowledge-base-member.repository';
+import { MembersService } from './members.service';
 
 /** Owners and admins decide who else may read or write a knowledge base. */
 @ApiTags('accounts')

@@ -14,8 +14,16 @@ export interface Principal {
   /** API keys only. */
   scopes?: ('ask' | 'write')[];
   apiKeyId?: string;
+  /** When the credential stops working (the access token's expiry, the API key's expiresAt); none: never. */
+  expiresAt?: Date;
 }
 
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Principal | undefined => ctx.switchToHttp().getRequest().principal,
-);
+/**
+ * The caller of a route the accounts guard let through (every route that is not @Public), so never
+ * undefined; on a @Public route it is a programming error.
+ */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (!principal) throw new Error('@CurrentPrincipal() on a route without credentials (is it @Public?)');
+  return principal;
+});

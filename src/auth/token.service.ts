@@ -11,6 +11,8 @@ interface AccessTokenClaims {
   sub: string;
   /** The user's token version when issued; a password change bumps it and so ends older tokens. */
   ver: number;
+  /** Seconds since the epoch, set by jsonwebtoken from expiresIn. */
+  exp?: number;
 }
 
 export interface Session {
@@ -56,6 +58,12 @@ export class TokenService {
         'TOKEN_REVOKED',
       );
     }
-    return { kind: 'user', userId: user.id, email: user.email, role: user.role };
+    return {
+      kind: 'user',
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      expiresAt: claims.exp ? new Date(claims.exp * 1000) : undefined,
+    };
   }
 }

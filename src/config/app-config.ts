@@ -39,6 +39,8 @@ export interface AppConfig {
   jwtExpiresInSec: number;
   /** Questions and searches one API key may make per minute (across all API replicas). */
   apiKeyAskLimitPerMin: number;
+  /** Seconds an events stream stays open before the server ends it, so the client reconnects and is authorized again. */
+  eventStreamMaxSec: number;
   corsOrigins: string[];
   /**
    * Which proxies' X-Forwarded-For/-Proto headers to believe (Express's "trust proxy"): `false`, `true`,
@@ -171,6 +173,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     jwtSecret,
     jwtExpiresInSec: int('JWT_EXPIRES_IN_SEC', 86_400, 60, 31_536_000),
     apiKeyAskLimitPerMin: int('API_KEY_ASK_LIMIT_PER_MIN', 60, 1, 1_000_000),
+    eventStreamMaxSec: int('EVENT_STREAM_MAX_SEC', 900, 1, 86_400),
     corsOrigins: (read('CORS_ORIGINS', '') as string)
       .split(',')
       .map((s) => s.trim())

@@ -14,7 +14,6 @@ import {
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { KnowledgeBaseAccess } from '../auth/access.decorators';
-import { CurrentPrincipal, Principal } from '../auth/principal';
 import { attachmentDisposition } from './content-disposition';
 import { ChunkView, DocumentsService, DocumentView, Page, UploadedDocument } from './documents.service';
 import { ListDocumentsQuery, PageQuery } from './dto/list-documents.query';
@@ -38,9 +37,8 @@ export class DocumentsController {
   upload(
     @Param('id') knowledgeBaseId: string,
     @UploadedFiles() files: StoredUpload[] | undefined,
-    @CurrentPrincipal() principal?: Principal,
   ): Promise<{ documents: UploadedDocument[] }> {
-    return this.documents.upload(knowledgeBaseId, files, principal);
+    return this.documents.upload(knowledgeBaseId, files);
   }
 
   @Get('knowledge-bases/:id/documents')

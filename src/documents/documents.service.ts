@@ -1,6 +1,5 @@
 import { ReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { Principal } from '../auth/principal';
 import { DomainError, NotFoundError, ValidationFailedError } from '../common/errors/domain-error';
 import { effectiveSplitOptions, embeddingInput } from '../common/text/chunk-limits';
 import { estimateTokens } from '../common/text/token-estimate';
@@ -66,9 +65,7 @@ export class DocumentsService {
   async upload(
     knowledgeBaseIdOrSlug: string,
     uploads: StoredUpload[] | undefined,
-    principal?: Principal,
   ): Promise<{ documents: UploadedDocument[] }> {
-    void principal; // accounts: who uploaded goes to the audit log
     const stored = uploads ?? [];
     let checked: Array<StoredUpload & { filename: string; mimeType: string }>;
     let knowledgeBase: KnowledgeBase;

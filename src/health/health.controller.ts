@@ -12,9 +12,11 @@ export class HealthController {
   @Get()
   @Public()
   @HealthCheck()
-  @ApiOperation({ summary: 'Database, Redis and Ollama (with the configured models), each reported separately' })
+  @ApiOperation({
+    summary: 'Database, Redis and Ollama: each up or down (no details without signing in); 503 when any is down',
+  })
   check(): Promise<HealthCheckResult> {
-    return this.health.check();
+    return this.health.check('public');
   }
 
   @Get('live')

@@ -1,14 +1,21 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheckResult,
   HealthCheckService,
+  HealthIndicatorResult,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type { Queue } from 'bull';
 import { INGESTION_QUEUE } from '../common/queue/queue.constants';
 import { OllamaClientService } from '../llm/ollama-client.service';
+
+/**
+ * Who reads the report. `public` (no sign-in): up or down per component. `member`: also which models are
+ * configured and present, and what is wrong in words without addresses. `admin`: everything, with the fix.
+ */
+export type HealthAudience = 'public' | 'member' | 'admin';
 
 @Injectable()
 export class HealthService {
@@ -20,12 +27,21 @@ export class HealthService {
     @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue,
   ) {}
 
-  check(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 3_000 }),
-      () => this.checkRedis(),
-      () => this.checkOllama(),
-    ]);
+  /** Database, Redis and Ollama, each up or down, as `audience` may see them; 503 when any is down. */
+  async check(audience: HealthAudience): Promise<HealthCheckResult> {
+    try {
+      return redact(
+        await this.health.check([
+          () => this.db.pingCheck('database', { timeout: 3_000 }),
+          () => this.checkRedis(),
+          () => this.checkOllama(audience),
+        ]),
+        audience,
+      );
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      throw new ServiceUnavailableException(redact(err.getResponse() as HealthCheckResult, audience));
+    }
   }
 
   private async checkRedis() {
@@ -40,26 +56,51 @@ export class HealthService {
   }
 
   /** Down when Ollama is unreachable or a configured model is missing; the details say how to fix it. */
-  private async checkOllama() {
+  private async checkOllama(audience: HealthAudience) {
     const indicator = this.indicators.check('ollama');
     const status = await this.ollama.checkModels();
     const missing = [status.models.embedding, status.models.chat].filter((m) => !m.present).map((m) => m.name);
-    const details = {
-      url: status.url,
-      version: status.version,
-      models: status.models,
-    };
+    const pull = missing.map((m) => `ollama pull ${m}`).join(' && ');
+    if (audience !== 'admin') {
+      const models = { reachable: status.reachable, models: status.models };
+      if (!status.reachable) {
+        return indicator.down({
+          ...models,
+          message: 'Cannot reach Ollama, the model server. An administrator can see why on the Models page.',
+        });
+      }
+      if (missing.length) {
+        return indicator.down({
+          ...models,
+          message: `These models are missing in Ollama: ${missing.join(', ')}. An administrator can install them: ${pull}`,
+        });
+      }
+      return indicator.up(models);
+    }
+    const details = { reachable: status.reachable, url: status.url, version: status.version, models: status.models };
     if (!status.reachable) return indicator.down({ ...details, message: status.error ?? 'Ollama is unreachable' });
     if (missing.length) {
       return indicator.down({
         ...details,
-        message: `Ollama is reachable but these models are missing: ${missing.join(', ')}. Run: ${missing
-          .map((m) => `ollama pull ${m}`)
-          .join(' && ')}`,
+        message: `Ollama is reachable but these models are missing: ${missing.join(', ')}. Run: ${pull}`,
       });
     }
     return indicator.up(details);
   }
+}
+
+/** Keeps what `audience` may see: only each component's status in public, and no Redis or database words for members. */
+function redact(result: HealthCheckResult, audience: HealthAudience): HealthCheckResult {
+  if (audience === 'admin') return result;
+  const keep = <T extends Partial<HealthIndicatorResult> | undefined>(components: T): T =>
+    components &&
+    (Object.fromEntries(
+      Object.entries(components).map(([name, component]) => [
+        name,
+        audience === 'member' && name === 'ollama' ? component : { status: component?.status },
+      ]),
+    ) as T);
+  return { status: result.status, info: keep(result.info), error: keep(result.error), details: keep(result.details) };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError, errorViewFor } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AdvisoryLockBusyError, ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
@@ -392,11 +392,13 @@ export class IngestionPipelineService implements OnModuleDestroy {
     if (err instanceof WorkerStoppingError || err instanceof DocumentBusyError) throw err;
     const lastAttempt = attempt.attemptsMade + 1 >= attempt.attempts;
     const message = err instanceof Error ? err.message : String(err);
+    // What the document shows, to everyone who may read it: without Ollama's address (that is for admins).
+    const shown = err instanceof DomainError ? errorViewFor(err, false).message : message;
     if (isRetryableOllamaError(err)) {
       const next = lastAttempt
         ? `trying again within ${this.config.ingestionReconcileSec} s`
         : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
-      await this.lifecycle.note(doc.id, attempt.run, `Waiting for Ollama (${next}): ${message}`).catch(() => undefined);
+      await this.lifecycle.note(doc.id, attempt.run, `Waiting for Ollama (${next}): ${shown}`).catch(() => undefined);
       throw err;
     }
     const permanent = err instanceof DomainError && !err.retryable;
@@ -404,13 +406,13 @@ export class IngestionPipelineService implements OnModuleDestroy {
       this.logger.warn(
         `ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`,
       );
-      await this.lifecycle.note(doc.id, attempt.run, `Retrying after an error: ${message}`).catch(() => undefined);
+      await this.lifecycle.note(doc.id, attempt.run, `Retrying after an error: ${shown}`).catch(() => undefined);
       throw err;
     }
     const code = err instanceof DomainError ? err.code : 'INGESTION_FAILED';
     if (!permanent) this.logger.error({ err }, `ingesting document ${doc.id} failed for good`);
     // Only this run's chunks go: after a failed reindex the previous run's chunks keep serving searches.
-    await this.lifecycle.fail(doc.id, attempt.run, { code, message });
+    await this.lifecycle.fail(doc.id, attempt.run, { code, message: shown });
     return 'failed';
   }
 }

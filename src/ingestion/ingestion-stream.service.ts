@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { openEventStream } from '../common/http/server-sent-events';
+import { defer, map, merge, Observable, switchMap, takeWhile } from 'rxjs';
+import type { ServerSentEvent } from '../common/http/server-sent-events';
 import { toDocumentView } from '../documents/document-view.mapper';
 import { DocumentRepository } from '../documents/document.repository';
 import { KnowledgeBaseEventsService } from '../knowledge-bases/knowledge-base-events.service';
 import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repository';
 
 /**
- * Server-sent events of one knowledge base: first a `snapshot` of its unfinished documents, then
+ * The live events of one knowledge base: first a `snapshot` of its unfinished documents, then
  * `document.updated` / `document.deleted` as workers (in any process) change them, and
- * `knowledge-base.deleted` before the stream ends. A comment line every 15 s keeps proxies from
- * closing an idle stream.
+ * `knowledge-base.deleted` as the last one.
  */
 @Injectable()
 export class IngestionStreamService {
@@ -20,24 +19,25 @@ export class IngestionStreamService {
     private readonly events: KnowledgeBaseEventsService,
   ) {}
 
-  async stream(knowledgeBaseIdOrSlug: string, req: Request, res: Response): Promise<void> {
-    const knowledgeBase = await this.knowledgeBases.findOrFail(knowledgeBaseIdOrSlug);
-    const updates = await this.events.forKnowledgeBase(knowledgeBase.id);
-
-    const stream = openEventStream(res);
-    stream.write('retry: 3000\n\n');
-
-    // Subscribed before the snapshot is read, so no change falls between the two.
-    const subscription = updates.subscribe((event) => {
-      stream.send(event.type, event);
-      if (event.type === 'knowledge-base.deleted') stream.end();
-    });
-    // The keep-alive stops by itself when the response closes.
-    const unsubscribe = (): void => subscription.unsubscribe();
-    req.on('close', unsubscribe);
-    res.on('close', unsubscribe);
-
-    const unfinished = await this.documents.unfinishedOf(knowledgeBase.id);
-    stream.send('snapshot', { knowledgeBaseId: knowledgeBase.id, documents: unfinished.map(toDocumentView) });
+  /** Lazy: nothing is read or subscribed until the stream opens, and unsubscribing stops everything. */
+  events$(knowledgeBaseIdOrSlug: string): Observable<ServerSentEvent> {
+    return defer(async () => {
+      const knowledgeBase = await this.knowledgeBases.findOrFail(knowledgeBaseIdOrSlug);
+      return { knowledgeBase, updates: await this.events.forKnowledgeBase(knowledgeBase.id) };
+    }).pipe(
+      switchMap(({ knowledgeBase, updates }) =>
+        // Updates are subscribed before the snapshot is read, so no change falls between the two.
+        merge(
+          updates.pipe(map((event): ServerSentEvent => ({ event: event.type, data: event }))),
+          defer(() => this.documents.unfinishedOf(knowledgeBase.id)).pipe(
+            map((unfinished): ServerSentEvent => ({
+              event: 'snapshot',
+              data: { knowledgeBaseId: knowledgeBase.id, documents: unfinished.map(toDocumentView) },
+            })),
+          ),
+        ),
+      ),
+      takeWhile((e) => e.event !== 'knowledge-base.deleted', true),
+    );
   }
 }

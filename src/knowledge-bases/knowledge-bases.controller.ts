@@ -17,7 +17,7 @@ export class KnowledgeBasesController {
   ) {}
 
   @Post()
-  create(@Body() dto: CreateKnowledgeBaseDto, @CurrentPrincipal() principal?: Principal): Promise<KnowledgeBaseView> {
+  create(@Body() dto: CreateKnowledgeBaseDto, @CurrentPrincipal() principal: Principal): Promise<KnowledgeBaseView> {
     return this.knowledgeBases.create(dto, principal);
   }
 

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
 import { OllamaClientService } from '../llm/ollama-client.service';
+import { ModelNotInstalledError, OllamaModelNotFoundError } from '../llm/ollama-errors';
 import { CreateKnowledgeBaseDto } from './dto/create-knowledge-base.dto';
 import { KnowledgeBaseSettingsDto } from './dto/knowledge-base-settings.dto';
 import { UpdateKnowledgeBaseDto } from './dto/update-knowledge-base.dto';
@@ -56,10 +57,12 @@ export class KnowledgeBasesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(dto: CreateKnowledgeBaseDto, principal?: Principal): Promise<KnowledgeBaseView> {
+  async create(dto: CreateKnowledgeBaseDto, principal: Principal): Promise<KnowledgeBaseView> {
     const embeddingModel = dto.embeddingModel || this.config.embeddingModel;
-    // Throws OLLAMA_UNAVAILABLE / OLLAMA_MODEL_NOT_FOUND (503) with the fix in the message.
-    const model = await this.ollama.showModel(embeddingModel);
+    // A model Ollama lacks is the caller's choice gone wrong (422); an unreachable Ollama stays a 503.
+    const model = await this.ollama.showModel(embeddingModel).catch((err: unknown) => {
+      throw err instanceof OllamaModelNotFoundError ? new ModelNotInstalledError(embeddingModel) : err;
+    });
     if (!model.dimension) {
       throw new DomainError(
         'NOT_AN_EMBEDDING_MODEL',
@@ -92,7 +95,7 @@ export class KnowledgeBasesService {
           chunkSize,
           chunkOverlap,
           settings: cleanSettings(dto.settings),
-          ownerId: principal?.userId ?? null,
+          ownerId: principal.userId,
         });
         return this.view(saved, 0, 0);
       } catch (err) {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../auth/access.decorators';
+import { CurrentPrincipal, Principal } from '../auth/principal';
 import { abortOnDisconnect, sseEvent, writeEventStream } from '../common/http/server-sent-events';
 import { PullModelDto } from './dto/pull-model.dto';
 import { ModelList, ModelsService } from './models.service';
@@ -12,9 +13,11 @@ export class ModelsController {
   constructor(private readonly models: ModelsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The Ollama URL and its installed models (any signed-in user); 503 when unreachable' })
-  list(): Promise<ModelList> {
-    return this.models.list();
+  @ApiOperation({
+    summary: "Ollama's installed models (any signed-in user) and its URL (administrators); 503 when unreachable",
+  })
+  list(@CurrentPrincipal() principal: Principal): Promise<ModelList> {
+    return this.models.list(principal);
   }
 
   /** Progress as text/event-stream: `progress` events, then `done` or `error` ({code, message}). */

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Principal } from '../auth/principal';
 import { DomainError } from '../common/errors/domain-error';
 import type { ModelSummary, PullProgress } from './llm.types';
 import { OllamaClientService } from './ollama-client.service';
@@ -12,8 +13,8 @@ export type InstalledModel = Omit<ModelSummary, 'quantization'> & {
 };
 
 export interface ModelList {
-  /** The Ollama server zhiku talks to (OLLAMA_BASE_URL). */
-  url: string;
+  /** The Ollama server zhiku talks to (OLLAMA_BASE_URL); shown to administrators only. */
+  url?: string;
   models: InstalledModel[];
 }
 
@@ -35,10 +36,13 @@ export class ModelsService {
 
   constructor(private readonly ollama: OllamaClientService) {}
 
-  /** Ollama's installed models; OLLAMA_UNAVAILABLE (503, with the fix hint) when it cannot be reached. */
-  async list(): Promise<ModelList> {
-    const models = await this.ollama.listModels();
-    return { url: this.ollama.url, models: await Promise.all(models.map((m) => this.describe(m))) };
+  /**
+   * Ollama's installed models, and for administrators where Ollama is; OLLAMA_UNAVAILABLE (503, with the
+   * fix hint) when it cannot be reached.
+   */
+  async list(principal: Principal): Promise<ModelList> {
+    const models = await Promise.all((await this.ollama.listModels()).map((m) => this.describe(m)));
+    return principal.role === 'admin' ? { url: this.ollama.url, models } : { models };
   }
 
   /**

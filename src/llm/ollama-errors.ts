@@ -5,6 +5,12 @@ export const OLLAMA_REACHABILITY_HINT =
   'Is Ollama running? It must listen on 0.0.0.0 (OLLAMA_HOST=0.0.0.0:11434) to be reachable from containers; ' +
   'from Docker use http://172.17.0.1:11434 or http://host.docker.internal:11434, and set OLLAMA_BASE_URL.';
 
+/**
+ * Each error below also has a `forNonAdmins` view: the same facts without Ollama's address, its own words
+ * (which may name hosts and paths) or the server's settings. This is where members are sent for the rest.
+ */
+const ASK_AN_ADMINISTRATOR = 'An administrator can see why on the Models page.';
+
 /** Ollama cannot be reached: connection refused, unknown host, or no answer in time. */
 export class OllamaUnavailableError extends DomainError {
   constructor(
@@ -22,6 +28,12 @@ export class OllamaUnavailableError extends DomainError {
       true,
       { url, reason, timedOut },
     );
+    this.forNonAdmins = {
+      message: timedOut
+        ? `Ollama, the model server, did not answer in time. Try again later. ${ASK_AN_ADMINISTRATOR}`
+        : `Cannot reach Ollama, the model server. Try again later. ${ASK_AN_ADMINISTRATOR}`,
+      details: { timedOut },
+    };
   }
 }
 
@@ -38,6 +50,27 @@ export class OllamaModelNotFoundError extends DomainError {
       false,
       { model, url },
     );
+    this.forNonAdmins = {
+      message: `The model "${model}" is not installed in Ollama. An administrator can install it: ollama pull ${model}`,
+      details: { model },
+    };
+  }
+}
+
+/**
+ * A model the caller chose (a knowledge base's embedding model) that Ollama does not have: bad input,
+ * so 422, naming the model and the command that installs it. Says nothing about where Ollama runs.
+ */
+export class ModelNotInstalledError extends DomainError {
+  constructor(readonly model: string) {
+    super(
+      'OLLAMA_MODEL_NOT_FOUND',
+      `The model "${model}" is not installed in Ollama. Choose an installed model, or install this one ` +
+        `on the Ollama host (an administrator can also do it on the Models page): ollama pull ${model}`,
+      422,
+      false,
+      { model },
+    );
   }
 }
 
@@ -52,6 +85,7 @@ export class OllamaBusyError extends DomainError {
       true,
       { url },
     );
+    this.forNonAdmins = { message: 'Ollama, the model server, is busy. Try again shortly.' };
   }
 }
 
@@ -73,6 +107,10 @@ export class OllamaRequestError extends DomainError {
       status >= 500,
       { url, status, ollamaMessage },
     );
+    this.forNonAdmins = {
+      message: `Ollama failed to ${operation}${status ? ` (HTTP ${status})` : ''}. ${ASK_AN_ADMINISTRATOR}`,
+      details: { status },
+    };
   }
 }
 
@@ -86,6 +124,9 @@ export class OllamaStreamError extends DomainError {
       retryable,
       { url, ollamaMessage },
     );
+    this.forNonAdmins = {
+      message: `Ollama stopped midway while trying to ${operation}. Try again. ${ASK_AN_ADMINISTRATOR}`,
+    };
   }
 }
 

@@ -1,14 +1,17 @@
 import request from 'supertest';
 import { FakeOllama } from '../fake-ollama/fake-ollama.server';
+import { AuthSession, loginAsAdmin } from '../support/auth-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('health, docs and error shape (real PostgreSQL, Redis, fake Ollama)', () => {
   let fake: FakeOllama;
   let t: TestApp;
+  let admin: AuthSession;
 
   beforeAll(async () => {
     fake = await FakeOllama.start({ port: 0 });
     t = await startTestApp({ fake });
+    admin = await loginAsAdmin(t);
   });
   afterAll(async () => {
     await t?.close();
@@ -17,7 +20,9 @@ describe('health, docs and error shape (real PostgreSQL, Redis, fake Ollama)', (
   afterEach(() => fake.reset());
 
   it('reports database, redis and ollama up, with the configured models present', async () => {
-    const res = await request(t.url).get('/health').expect(200);
+    const open = await request(t.url).get('/health').expect(200);
+    expect(open.body).toMatchObject({ status: 'ok', details: { ollama: { status: 'up' } } });
+    const res = await request(t.url).get('/health/details').set(admin.headers).expect(200);
     expect(res.body.status).toBe('ok');
     expect(res.body.details.database.status).toBe('up');
     expect(res.body.details.redis.status).toBe('up');
@@ -30,7 +35,8 @@ describe('health, docs and error shape (real PostgreSQL, Redis, fake Ollama)', (
 
   it('says which model is missing and how to get it', async () => {
     fake.configure({ missingModels: ['qwen2.5:7b'] });
-    const res = await request(t.url).get('/health').expect(503);
+    await request(t.url).get('/health').expect(503);
+    const res = await request(t.url).get('/health/details').set(admin.headers).expect(503);
     expect(res.body.details.database.status).toBe('up');
     expect(res.body.details.ollama.status).toBe('down');
     expect(res.body.details.ollama.message).toContain('ollama pull qwen2.5:7b');
@@ -40,8 +46,10 @@ describe('health, docs and error shape (real PostgreSQL, Redis, fake Ollama)', (
     const lonely = await FakeOllama.start({ port: 0 });
     const app = await startTestApp({ fake: lonely });
     try {
+      const appAdmin = await loginAsAdmin(app);
       await lonely.stop();
-      const res = await request(app.url).get('/health').expect(503);
+      await request(app.url).get('/health').expect(503);
+      const res = await request(app.url).get('/health/details').set(appAdmin.headers).expect(503);
       expect(res.body.details.database.status).toBe('up');
       expect(res.body.details.redis.status).toBe('up');
       expect(res.body.details.ollama.status).toBe('down');

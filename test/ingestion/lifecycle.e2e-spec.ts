@@ -75,10 +75,10 @@ describe('Knowledge bases and the life of a document', () => {
       expect(dims).toEqual([384]);
     });
 
-    it('explains a missing model or an unreachable Ollama (503, with the fix)', async () => {
+    it('explains a missing model (422) or an unreachable Ollama (503), with the fix', async () => {
       t.fake.configure({ missingModels: ['nomic-embed-text:latest'] });
       const missing = await api.post('/api/knowledge-bases').send({ name: 'x', embeddingModel: 'nomic-embed-text' });
-      expect(missing.status).toBe(503);
+      expect(missing.status).toBe(422);
       expect(missing.body).toMatchObject({
         error: 'OLLAMA_MODEL_NOT_FOUND',
         message: expect.stringContaining('ollama pull nomic-embed-text'),

@@ -43,7 +43,9 @@ describe('models API: list what Ollama has, pull with progress', () => {
 
   it("lists Ollama's installed models with the fields the admin UI shows, to any signed-in user", async () => {
     const res = await request(t.url).get('/api/models').set(member.headers).expect(200);
-    expect(res.body.url).toBe(fake.url);
+    // Where Ollama runs is for administrators.
+    expect(res.body.url).toBeUndefined();
+    expect((await request(t.url).get('/api/models').set(admin.headers).expect(200)).body.url).toBe(fake.url);
     expect(res.body.models).toEqual(
       expect.arrayContaining([
         {
@@ -131,12 +133,19 @@ describe('models API: list what Ollama has, pull with progress', () => {
 
   it('answers 503 OLLAMA_UNAVAILABLE with the fix hint when Ollama is down', async () => {
     await fake.stop();
-    const list = await request(t.url).get('/api/models').set(member.headers).expect(503);
+    const list = await request(t.url).get('/api/models').set(admin.headers).expect(503);
     expect(list.body).toMatchObject({
       statusCode: 503,
       error: 'OLLAMA_UNAVAILABLE',
       message: expect.stringContaining('OLLAMA_HOST=0.0.0.0'),
     });
+    // A member is told what is wrong, not where Ollama is or how the server is set up.
+    const forMember = await request(t.url).get('/api/models').set(member.headers).expect(503);
+    expect(forMember.body).toMatchObject({
+      error: 'OLLAMA_UNAVAILABLE',
+      message: expect.stringMatching(/administrator/),
+    });
+    expect(forMember.text).not.toContain(fake.url);
     const pulled = await pull('qwen3:0.6b');
     expect(pulled.status).toBe(503);
     expect(((await pulled.json()) as { error: string }).error).toBe('OLLAMA_UNAVAILABLE');

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, errorViewFor } from '../errors/domain-error';
 
 export interface ErrorBody {
   statusCode: number;
@@ -39,7 +39,8 @@ function openAiErrorType(status: number): string {
 /**
  * The one place where errors become HTTP: domain errors keep their code and status, Nest's HTTP
  * exceptions (validation, multer, body parser) get a plain-words message, anything else is a 500 that
- * is logged with the request id. Routes under /v1 answer in OpenAI's `{"error": {...}}` shape.
+ * is logged with the request id. Routes under /v1 answer in OpenAI's `{"error": {...}}` shape. Callers who
+ * are not administrators get an error's redacted view (`forNonAdmins`) when it has one.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -72,12 +73,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   toBody(exception: unknown, req: Request & { id?: string }): ErrorBody {
     if (exception instanceof DomainError) {
-      return {
-        statusCode: exception.httpStatus,
-        error: exception.code,
-        message: exception.message,
-        ...(exception.details ?? {}),
-      };
+      const { message, details } = errorViewFor(exception, callerIsAdmin(req));
+      return { statusCode: exception.httpStatus, error: exception.code, message, ...(details ?? {}) };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -127,6 +124,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       requestId,
     };
   }
+}
+
+/** Set by the accounts guard; unauthenticated callers are not administrators. */
+export function callerIsAdmin(req: Request): boolean {
+  return (req as Request & { principal?: { role?: string } }).principal?.role === 'admin';
 }
 
 function isHealthReport(response: unknown): response is Record<string, unknown> {

@@ -1,5 +1,7 @@
 import type { Response } from 'express';
-import { DomainError } from '../errors/domain-error';
+import { isObservable, Observable } from 'rxjs';
+import { DomainError, errorViewFor } from '../errors/domain-error';
+import { callerIsAdmin } from './all-exceptions.filter';
 
 /** A comment line this often keeps proxies from closing a stream that is silent for a while. */
 const KEEP_ALIVE_MS = 15_000;
@@ -46,35 +48,116 @@ export function openEventStream(res: Response): EventStream {
   };
 }
 
+/** One named event with JSON data, the form most streams send. */
+export interface ServerSentEvent {
+  event: string;
+  data: unknown;
+}
+
+/** What a controller hands the responder: the events, as an async iterable or an observable. */
+export type EventSourceInput<T> = AsyncIterable<T> | Observable<T>;
+
+export interface SendEventStreamOptions<T> {
+  /** Turns an item into stream text; default: `event:` and JSON `data:` of a ServerSentEvent. */
+  format?: (item: T) => string;
+  /** Sent first as `retry:`: how many milliseconds an EventSource waits before it reconnects. */
+  retryMs?: number;
+  /** What a thrown error becomes: one last piece of stream text (default: an `error` event {code, message}). */
+  onError?: (code: string, message: string) => string;
+}
+
 /**
- * Streams events as text/event-stream, then ends the response. Keeps reading after the client left (the
- * events end quickly once the request's signal aborted), so the producer can finish its own work, e.g.
- * store what was said. A throw from the events becomes one last event written by `onError`.
+ * The one SSE responder: controllers hand it the events (or a promise of them, or a function that gets a
+ * signal aborted when the client leaves and returns either), services never touch the response. It
+ * listens for the client leaving before anything else happens, so:
+ * - a promise that rejects before the stream opens is an ordinary HTTP error (the exception filter answers
+ *   it as JSON), e.g. 503 when Ollama is down;
+ * - a client that left before the stream opened gets nothing: no headers, no keep-alive timer, and an
+ *   observable is never subscribed;
+ * - an observable is unsubscribed the moment the client leaves (its teardown ends subscriptions);
+ * - an async iterable is read to its end even after the client left (writes stop), so its producer can
+ *   finish its own work, e.g. store what was said; it should watch the signal and end soon.
+ * A throw from the events becomes one last event (`onError`); the response then ends.
  */
-export async function writeEventStream<E>(
+export async function sendEventStream<T = ServerSentEvent>(
   res: Response,
-  events: AsyncIterable<E>,
-  format: (event: E) => string,
-  onError: (code: string, message: string) => string = (code, message) => sseEvent('error', { code, message }),
+  source:
+    | EventSourceInput<T>
+    | Promise<EventSourceInput<T>>
+    | ((clientLeft: AbortSignal) => EventSourceInput<T> | Promise<EventSourceInput<T>>),
+  options: SendEventStreamOptions<T> = {},
 ): Promise<void> {
-  const stream = openEventStream(res);
+  const clientLeft = abortOnDisconnect(res);
+  let events: EventSourceInput<T>;
   try {
-    for await (const event of events) stream.write(format(event));
+    events = await (typeof source === 'function' ? source(clientLeft) : source);
+  } catch (err) {
+    if (clientLeft.aborted) return; // nobody to tell
+    throw err;
+  }
+  if (clientLeft.aborted && isObservable(events)) return;
+
+  const format =
+    options.format ?? ((item: T) => sseEvent((item as ServerSentEvent).event, (item as ServerSentEvent).data));
+  const onError = options.onError ?? ((code: string, message: string) => sseEvent('error', { code, message }));
+  const stream = openEventStream(res);
+  if (options.retryMs) stream.write(`retry: ${options.retryMs}\n\n`);
+  try {
+    if (isObservable(events)) await writeUntilLeft(events, (item) => stream.write(format(item)), clientLeft);
+    else for await (const item of events) stream.write(format(item));
   } catch (err) {
     const known = err instanceof DomainError;
     stream.write(
-      onError(known ? err.code : 'INTERNAL_ERROR', known ? err.message : 'The stream broke off unexpectedly'),
+      onError(
+        known ? err.code : 'INTERNAL_ERROR',
+        known ? errorViewFor(err, callerIsAdmin(res.req)).message : 'The stream broke off unexpectedly',
+      ),
     );
   } finally {
     stream.end();
   }
 }
 
-/** Aborts when the client closes the connection before the response ended, so the producer can stop early. */
+/** Writes each item until the observable completes (resolves), fails (rejects) or the client leaves (unsubscribes). */
+function writeUntilLeft<T>(events: Observable<T>, write: (item: T) => void, clientLeft: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (clientLeft.aborted) return resolve();
+    const subscription = events.subscribe({ next: write, error: reject, complete: resolve });
+    clientLeft.addEventListener(
+      'abort',
+      () => {
+        subscription.unsubscribe();
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * Streams events as text/event-stream, then ends the response (sendEventStream with a `format` and
+ * `onError`; kept for existing callers).
+ */
+export function writeEventStream<E>(
+  res: Response,
+  events: AsyncIterable<E>,
+  format: (event: E) => string,
+  onError?: (code: string, message: string) => string,
+): Promise<void> {
+  return sendEventStream(res, events, { format, onError });
+}
+
+/**
+ * Aborts when the client closes the connection before the response ended (also when it already has), so
+ * the producer can stop early.
+ */
 export function abortOnDisconnect(res: Response): AbortSignal {
   const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-  });
+  const abort = (): void => controller.abort(new Error('client disconnected'));
+  if (res.destroyed && !res.writableFinished) abort();
+  else
+    res.on('close', () => {
+      if (!res.writableFinished) abort();
+    });
   return controller.signal;
 }

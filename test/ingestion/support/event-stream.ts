@@ -10,6 +10,9 @@ export interface EventStream {
   events: ReceivedEvent[];
   /** Resolves with the first event (already received or coming) that matches. */
   waitFor(match: (e: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
+  /** Resolves when the stream ended (the server closed it, or close() was called). */
+  ended(timeoutMs?: number): Promise<void>;
+  isEnded(): boolean;
   close(): void;
 }
 
@@ -28,6 +31,9 @@ export async function openEventStream(url: string, headers: Record<string, strin
       }
     }
   };
+  let isEnded = false;
+  let markEnded = (): void => undefined;
+  const endedPromise = new Promise<void>((resolve) => (markEnded = resolve));
   if (res.body && res.status === 200) {
     void (async () => {
       const decoder = new TextDecoder();
@@ -50,6 +56,9 @@ export async function openEventStream(url: string, headers: Record<string, strin
         }
       } catch {
         // closed
+      } finally {
+        isEnded = true;
+        markEnded();
       }
     })();
   }
@@ -75,6 +84,21 @@ export async function openEventStream(url: string, headers: Record<string, strin
         });
       });
     },
+    ended: (timeoutMs = 60_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`the stream did not end within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`),
+            ),
+          timeoutMs,
+        );
+        void endedPromise.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+    isEnded: () => isEnded,
     close: () => controller.abort(),
   };
 }

@@ -121,8 +121,8 @@ export async function measureJs(
 export function guardRequests(ctx: BrowserContext, origins: string[]): () => string[] {
   const problems: string[] = [];
   const allowed = (url: string): boolean =>
-    // chrome-extension: is Chromium's own PDF viewer, which shows the cited page.
-    /^(data|blob|chrome-extension):/.test(url) || origins.some((o) => url === o || url.startsWith(`${o}/`));
+    // chrome-extension: and chrome: are Chromium's own PDF viewer (and its resources), which shows the cited page.
+    /^(data|blob|chrome-extension|chrome):/.test(url) || origins.some((o) => url === o || url.startsWith(`${o}/`));
   ctx.on('request', (req) => {
     if (!allowed(req.url())) problems.push(`request to ${req.url()}`);
   });

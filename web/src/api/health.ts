@@ -1,3 +1,4 @@
+import { authHeaders, getToken } from './http';
 import type { HealthComponent, HealthSummary } from './types';
 
 type Obj = Record<string, unknown>;
@@ -5,10 +6,11 @@ const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.i
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 /**
- * Reads GET /health (a @nestjs/terminus body, 200 or 503):
+ * Reads GET /health/details or GET /health (a @nestjs/terminus body, 200 or 503):
  *   {status, info, error, details: {database: {status}, redis: {status},
- *     ollama: {status, url, version?, models: {embedding: {name, present}, chat: {name, present}}, message?}}}
- * Ollama is reachable when it is `up` or reported a version (`down` with a version = a model is missing).
+ *     ollama: {status, reachable, url?, version?, models: {embedding: {name, present}, chat: {name, present}}, message?}}}
+ * (url and version for administrators; the public /health has only each `status`).
+ * Ollama is reachable when it is `up`, says `reachable` or reported a version (`down` and reachable = a model is missing).
  * `message` carries the fix (how to make Ollama listen, or the `ollama pull` command). Also read, for other
  * servers: `hint`|`fix`, `missingModels: string[]`, `embeddingModel`/`chatModel` as a name or `{name, present}`.
  */
@@ -59,9 +61,16 @@ export function summarizeHealth(body: unknown, httpOk: boolean): HealthSummary {
   };
 }
 
+/**
+ * Signed in: GET /health/details (what the caller may see; Ollama's address and the fix for administrators).
+ * Signed out, or when the session is no longer accepted: the public GET /health (up or down only).
+ */
 export async function fetchHealth(signal?: AbortSignal): Promise<HealthSummary> {
   try {
-    const res = await fetch('/health', { headers: { Accept: 'application/json' }, signal, cache: 'no-store' });
+    const ask = (path: string, headers: Record<string, string>) =>
+      fetch(path, { headers: { Accept: 'application/json', ...headers }, signal, cache: 'no-store' });
+    let res = getToken() ? await ask('/health/details', authHeaders()) : undefined;
+    if (!res || res.status === 401 || res.status === 403) res = await ask('/health', {});
     const text = await res.text();
     let body: unknown;
     try {
