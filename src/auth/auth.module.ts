@@ -21,7 +21,7 @@ import { KnowledgeBaseMember } from './knowledge-base-member.entity';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { RateLimiterService } from './rate-limiter.service';
-import { RejectNulBytesMiddleware } from './reject-nul-bytes.middleware';
+import { CleanTextMiddleware } from '../common/http/clean-text.middleware';
 import { SetupController } from './setup.controller';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
@@ -70,6 +70,6 @@ import { UsersService } from './users.service';
 })
 export class AuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RejectNulBytesMiddleware).forRoutes('{*splat}');
+    consumer.apply(CleanTextMiddleware).forRoutes('{*splat}');
   }
 }

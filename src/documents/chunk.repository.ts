@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { KEYWORD_TS_CONFIG, segmentForKeywords } from '../common/text/keyword-segmenter';
 import { isUuid } from '../common/validation/uuid';
@@ -18,8 +18,13 @@ export interface ChunkWrite {
   keywords?: string;
 }
 
-/** Second key of the advisory lock that serialises HNSW builds of one knowledge base (first: a hash of its id). */
-const VECTOR_INDEX_LOCK_NAMESPACE = 7_460_213;
+/**
+ * Keys of the advisory lock held by whoever builds or drops an index on `chunks` (of any knowledge base):
+ * two CREATE/DROP INDEX CONCURRENTLY on one table deadlock, each waiting for the other's transaction.
+ */
+const INDEX_DDL_LOCK = [7_460_213, 0] as const;
+/** Pause between tries for the index lock, which is never waited for inside PostgreSQL (see lockIndexDdl). */
+const INDEX_DDL_LOCK_POLL_MS = 100;
 const VECTOR_INDEX_PREFIX = 'chunks_hnsw_kb_';
 /** halfvec's HNSW limit; knowledge bases of larger models are searched exactly. */
 const MAX_INDEXED_DIMENSION = 4000;
@@ -202,7 +207,7 @@ export class ChunkRepository {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query(`SELECT pg_advisory_lock($2, hashtext($1))`, [knowledgeBaseId, VECTOR_INDEX_LOCK_NAMESPACE]);
+      await this.lockIndexDdl(runner);
       try {
         const state = await this.vectorIndexState(name, runner.query.bind(runner));
         if (state === 'valid') return 'exists';
@@ -217,9 +222,7 @@ export class ChunkRepository {
         return 'built';
       } finally {
         await runner.query(`RESET maintenance_work_mem`).catch(() => undefined);
-        await runner
-          .query(`SELECT pg_advisory_unlock($2, hashtext($1))`, [knowledgeBaseId, VECTOR_INDEX_LOCK_NAMESPACE])
-          .catch(() => undefined);
+        await runner.query(`SELECT pg_advisory_unlock($1, $2)`, [...INDEX_DDL_LOCK]).catch(() => undefined);
       }
     } finally {
       await runner.release();
@@ -228,7 +231,33 @@ export class ChunkRepository {
 
   /** Removes a knowledge base's HNSW index (its rows are gone or going). */
   async dropVectorIndex(knowledgeBaseId: string): Promise<void> {
-    await this.db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${vectorIndexName(knowledgeBaseId)}`);
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await this.lockIndexDdl(runner);
+      await runner
+        .query(`DROP INDEX CONCURRENTLY IF EXISTS ${vectorIndexName(knowledgeBaseId)}`)
+        .finally(() => runner.query(`SELECT pg_advisory_unlock($1, $2)`, [...INDEX_DDL_LOCK]).catch(() => undefined));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Takes the index lock on the runner's session by trying and pausing, never by blocking in
+   * pg_advisory_lock: CREATE INDEX CONCURRENTLY waits for every transaction older than its snapshot, and a
+   * session blocked on the builder's own lock is one; PostgreSQL would break that deadlock by killing the
+   * build (leaving the index invalid) or the waiter.
+   */
+  private async lockIndexDdl(runner: QueryRunner): Promise<void> {
+    for (;;) {
+      const [{ locked }]: Array<{ locked: boolean }> = await runner.query(
+        `SELECT pg_try_advisory_lock($1, $2) AS locked`,
+        [...INDEX_DDL_LOCK],
+      );
+      if (locked) return;
+      await new Promise((resolve) => setTimeout(resolve, INDEX_DDL_LOCK_POLL_MS));
+    }
   }
 
   /** Knowledge-base ids of HNSW indexes whose knowledge base no longer exists (deleted mid-build, say). */

@@ -8,11 +8,12 @@ import { APP_CONFIG } from '../config/config.module';
 import { ChunkRepository, ChunkWrite, keywordText, vectorIndexOptions } from '../documents/chunk.repository';
 import { DocumentFileStore } from '../documents/document-file-store';
 import { Document, DocumentStatus, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
+import { retryOnConflict } from '../database/postgres-errors';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { OllamaClientService } from '../llm/ollama-client.service';
-import { isRetryableOllamaError } from '../llm/ollama-errors';
 import { DocumentStateChange, DocumentStateService } from './document-state.service';
 import { IngestionCancelledError, IngestionError } from './ingestion-errors';
+import { classifyIngestionFailure, UNKNOWN_FAILURE_ATTEMPTS } from './ingestion-failure';
 import { parseDocument } from './parsing/document-parser';
 import { embeddingInput, splitIntoChunks, TextChunk } from './splitting/text-splitter';
 
@@ -262,7 +263,10 @@ export class IngestionPipelineService implements OnModuleDestroy {
     }
     await this.indexVectors(doc, knowledgeBase, progress, pageCount, chunks.length);
 
-    const result = await this.chunks.markReady(doc.id, run, { chunkCount: chunks.length, pageCount });
+    // Run again if PostgreSQL aborts the swap for a deadlock (as it does the idempotent inserts below).
+    const result = await retryOnConflict(() =>
+      this.chunks.markReady(doc.id, run, { chunkCount: chunks.length, pageCount }),
+    );
     if (!result.updated) throw new IngestionCancelledError(doc.id);
     await this.files.remove(...result.replaced.map((r) => r.storageKey)).catch(() => undefined);
     for (const old of result.replaced) this.state.publishDeleted(old.id, doc.knowledgeBaseId);
@@ -351,12 +355,8 @@ export class IngestionPipelineService implements OnModuleDestroy {
       keywords: keywords[chunk.ordinal],
     }));
     try {
-      await this.chunks.insertChunks(
-        doc.id,
-        doc.ingestRun,
-        doc.knowledgeBaseId,
-        knowledgeBase.embeddingDimension,
-        rows,
+      await retryOnConflict(() =>
+        this.chunks.insertChunks(doc.id, doc.ingestRun, doc.knowledgeBaseId, knowledgeBase.embeddingDimension, rows),
       );
     } catch (err) {
       // The document (or its knowledge base) was deleted meanwhile: its rows cascade away, ours cannot land.
@@ -370,9 +370,10 @@ export class IngestionPipelineService implements OnModuleDestroy {
   }
 
   /**
-   * Decides what a failure means for the document: deleted → nothing to do; a permanent problem →
-   * `failed` with its code at once (no retries); Ollama down or busy → wait (Bull retries with backoff,
-   * then the reconciler) and say so; anything else → retried, and `failed` after the last attempt.
+   * Decides what a failure means for the document (classifyIngestionFailure): deleted → nothing to do;
+   * transient (Ollama or the database unavailable, a deadlock) → wait (Bull retries with backoff, then the
+   * reconciler) and say so; permanent (the document itself) → `failed` with its code at once; unknown →
+   * retried a few times, then `failed`. What the user reads is written for people; the raw error is logged.
    */
   private async handleFailure(doc: Document, attempt: IngestAttempt, err: unknown): Promise<IngestOutcome> {
     if (err instanceof IngestionCancelledError) {
@@ -380,39 +381,55 @@ export class IngestionPipelineService implements OnModuleDestroy {
       return 'cancelled';
     }
     if (err instanceof WorkerStoppingError || err instanceof DocumentBusyError) throw err;
-    const lastAttempt = attempt.attemptsMade + 1 >= attempt.attempts;
-    const message = err instanceof Error ? err.message : String(err);
-    if (isRetryableOllamaError(err)) {
-      const next = lastAttempt
-        ? `trying again within ${this.config.ingestionReconcileSec} s`
-        : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
-      await this.state
-        .update(doc.id, attempt.run, { statusDetail: `Waiting for Ollama (${next}): ${message}` })
-        .catch(() => undefined);
-      throw err;
-    }
-    const permanent = err instanceof DomainError && !err.retryable;
-    if (!permanent && !lastAttempt) {
-      this.logger.warn(
-        `ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`,
+    const failure = classifyIngestionFailure(err);
+    const attemptNumber = attempt.attemptsMade + 1;
+    if (failure.kind === 'transient') {
+      const next =
+        attemptNumber >= attempt.attempts
+          ? `trying again within ${this.config.ingestionReconcileSec} s`
+          : `attempt ${attemptNumber} of ${attempt.attempts}, trying again shortly`;
+      const ollama = failure.code.startsWith('OLLAMA_');
+      if (!ollama) this.logger.warn({ err }, `ingesting document ${doc.id} met a temporary problem (${failure.code})`);
+      await this.noteWaiting(
+        doc.id,
+        attempt.run,
+        `${ollama ? 'Waiting for Ollama' : 'Waiting to retry'} (${next}): ${failure.message}`,
       );
-      await this.state
-        .update(doc.id, attempt.run, { statusDetail: `Retrying after an error: ${message}` })
-        .catch(() => undefined);
       throw err;
     }
-    const code = err instanceof DomainError ? err.code : 'INGESTION_FAILED';
-    if (!permanent) this.logger.error({ err }, `ingesting document ${doc.id} failed for good`);
+    const unknownAttempts = Math.min(UNKNOWN_FAILURE_ATTEMPTS, attempt.attempts);
+    if (failure.kind === 'unknown' && attemptNumber < unknownAttempts) {
+      this.logger.warn({ err }, `ingesting document ${doc.id} failed (attempt ${attemptNumber} of ${unknownAttempts})`);
+      await this.noteWaiting(
+        doc.id,
+        attempt.run,
+        `Retrying after an unexpected error (attempt ${attemptNumber} of ${unknownAttempts}); the worker log has the details.`,
+      );
+      throw err;
+    }
+    if (!(err instanceof DomainError))
+      this.logger.error({ err }, `ingesting document ${doc.id} failed for good (${failure.code})`);
     // Only this run's chunks go: after a failed reindex the previous run's chunks keep serving searches.
     const liveChunks = await this.chunks.deleteRunChunks(doc.id, attempt.run);
     await this.state.update(doc.id, attempt.run, {
       status: 'failed',
       statusDetail: null,
       chunkCount: liveChunks,
-      errorCode: code,
-      errorMessage: message,
+      errorCode: failure.code,
+      errorMessage: failure.message,
     });
     return 'failed';
+  }
+
+  /**
+   * Says why the document waits; best effort, tried twice, because after a dropped connection the pool can
+   * hand out the dead one once more.
+   */
+  private async noteWaiting(documentId: string, run: number, statusDetail: string): Promise<void> {
+    const note = (): Promise<boolean> => this.state.update(documentId, run, { statusDetail });
+    await note()
+      .catch(note)
+      .catch(() => undefined);
   }
 
   /** A session advisory lock on a connection of its own; released when done, or by PostgreSQL if the worker dies. */

@@ -80,6 +80,7 @@ export async function extractPdfPages(
           busy--;
           if (reply.type === 'error')
             return fail(toPdfError(Object.assign(new Error(reply.message), { name: reply.name })));
+          if (reply.type !== 'pages') return fail(new Error(`unexpected reply from the PDF reader: ${reply.type}`));
           const firstReply = pageCount === undefined;
           pageCount = reply.total;
           pages.push(...reply.pages);
@@ -102,6 +103,35 @@ export async function extractPdfPages(
     await Promise.all(readers.map((reader) => reader.terminate()));
   }
   return pages.sort((a, b) => a.num - b.num);
+}
+
+/**
+ * How many of the given pages (1-based) paint a picture: pages of a scan do, a PDF of vector drawings
+ * does not. One reader thread, stopped afterwards; meant for the few PDFs without text.
+ */
+export async function countPagesWithImages(data: Uint8Array, pageNumbers: number[]): Promise<number> {
+  const reader = startReader({ data, cMapUrl: CMAP_URL, standardFontDataUrl: STANDARD_FONT_URL });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      reader.once('error', reject);
+      reader.once('exit', (code) =>
+        reject(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`)),
+      );
+      reader.once('message', (reply: PdfPageReaderReply) => {
+        if (reply.type === 'images') resolve(reply.pagesWithImages);
+        else
+          reject(
+            reply.type === 'error'
+              ? toPdfError(Object.assign(new Error(reply.message), { name: reply.name }))
+              : new Error('unexpected reply from the PDF reader'),
+          );
+      });
+      const request: PdfPageReaderRequest = { imagesOn: pageNumbers };
+      reader.postMessage(request);
+    });
+  } finally {
+    await reader.terminate();
+  }
 }
 
 /**
