@@ -80,6 +80,10 @@ describe('cleanStrings', () => {
     });
   });
 
+  it('keeps a secret as sent even when its key needed cleaning', () => {
+    expect(cleanStrings({ 'pass\u0000word': 'x\u0000y' }, new Set(['password']))).toEqual({ password: 'x\u0000y' });
+  });
+
   it('cleans a plain string', () => {
     expect(cleanStrings('q\u0000uery')).toBe('query');
   });

@@ -49,9 +49,8 @@ export function cleanStrings<T>(value: T, keep: ReadonlySet<string> = new Set(),
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (keep.has(key)) continue;
     const cleanKey = cleanText(key);
-    const cleaned = cleanStrings(record[key], undefined, depth + 1);
+    const cleaned = keep.has(cleanKey) ? record[key] : cleanStrings(record[key], undefined, depth + 1);
     if (cleanKey !== key) delete record[key];
     record[cleanKey] = cleaned;
   }
