@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { compileWorker, recreateBenchDatabase, useBenchDatabase } from './support/bench-setup';
+import { compileWorker, recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_ingest');
 const FILE = process.env.BENCH_FILE ?? path.resolve(__dirname, '../../shared/corpus/refman.pdf');
@@ -155,10 +155,4 @@ async function main(): Promise<void> {
   await deployment.close();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

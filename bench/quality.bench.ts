@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { recreateBenchDatabase, useBenchDatabase } from './support/bench-setup';
+import { recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_quality');
 const CORPUS_DIR = path.resolve(__dirname, '../../shared/corpus');
@@ -132,10 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

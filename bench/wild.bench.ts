@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileWorker, recreateBenchDatabase, useBenchDatabase } from './support/bench-setup';
+import { compileWorker, recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_wild');
 const WILD_DIR = process.env.BENCH_WILD_DIR ?? '/tmp/zhiku-wild';
@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     console.log(`  unfinished               ${unfinished.length}   (target 0)`);
     console.log(`  INGESTION_FAILED         ${byCode.get('INGESTION_FAILED')?.length ?? 0}   (target 0)`);
     console.log(`  retried on the way       ${retried.length}`);
+    console.log(`  documents                ${(docs.length / wall).toFixed(2)} /s`);
     console.log(`  pages (ready documents)  ${pages}: ${(pages / wall).toFixed(0)} pages/s`);
     console.log(`  chunks                   ${chunks}: ${(chunks / wall).toFixed(0)} chunks/s`);
     console.log(`  worker peak RSS          ${worker.peakRssMb()} MB`);
@@ -193,10 +194,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

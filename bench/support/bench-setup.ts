@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 
 export const PG_SERVER_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
@@ -17,18 +16,21 @@ export function useBenchDatabase(fallbackName: string): string {
   return name;
 }
 
-/** Drops and creates the benchmark's database and applies the migrations. */
+/** Drops and creates the benchmark's database and applies the migrations, as the test setup does. */
 export async function recreateBenchDatabase(name: string): Promise<void> {
-  const admin = new Client({ connectionString: `${PG_SERVER_URL}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const { preparePostgres } = await import('../../src/database/migrate');
-  await preparePostgres(`${PG_SERVER_URL}/${name}`, { migrate: true });
+  const { recreateDatabase } = await import('../../test/support/recreate-database');
+  await recreateDatabase(PG_SERVER_URL, name);
+}
+
+/** Runs a benchmark's main and exits with its outcome (0, or 1 with the error printed). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }
 
 /** Compiles the server once, so the worker runs as in production (ts-node alone adds ~150 MB of RSS). */

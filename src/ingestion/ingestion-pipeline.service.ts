@@ -5,10 +5,10 @@ import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { retryOnConflict } from '../database/postgres-errors';
 import { ChunkRepository, ChunkWrite, keywordText, vectorIndexOptions } from '../documents/chunk.repository';
 import { DocumentFileStore } from '../documents/document-file-store';
 import { Document, DocumentStatus, FINAL_DOCUMENT_STATUSES } from '../documents/document.entity';
-import { retryOnConflict } from '../database/postgres-errors';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { OllamaClientService } from '../llm/ollama-client.service';
 import { DocumentStateChange, DocumentStateService } from './document-state.service';
@@ -263,7 +263,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
     }
     await this.indexVectors(doc, knowledgeBase, progress, pageCount, chunks.length);
 
-    // Run again if PostgreSQL aborts the swap for a deadlock (as it does the idempotent inserts below).
+    // The swap runs again if PostgreSQL aborts it for a deadlock (so do the chunk inserts, which are idempotent).
     const result = await retryOnConflict(() =>
       this.chunks.markReady(doc.id, run, { chunkCount: chunks.length, pageCount }),
     );
