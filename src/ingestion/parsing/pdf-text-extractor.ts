@@ -70,8 +70,6 @@ export async function extractPdfPages(
       const start = (): void => {
         const reader = startReader(input);
         readers.push(reader);
-        runningReaders++;
-        reader.once('exit', () => runningReaders--);
         reader.on('error', fail); // the thread itself broke: not the PDF's fault
         reader.on('exit', (code) => {
           if (busy > 0) fail(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`));
@@ -140,11 +138,15 @@ export async function countPagesWithImages(data: Uint8Array, pageNumbers: number
  */
 function startReader(input: PdfPageReaderInput): Worker {
   const typescript = __filename.endsWith('.ts');
-  return new Worker(path.join(__dirname, `pdf-page-reader.worker.${typescript ? 'ts' : 'js'}`), {
+  const reader = new Worker(path.join(__dirname, `pdf-page-reader.worker.${typescript ? 'ts' : 'js'}`), {
     workerData: input,
     // Not the parent's execArgv: under ts-node's CLI it holds ts-node's own entry script.
     execArgv: typescript ? ['--require', 'ts-node/register/transpile-only'] : undefined,
   });
+  // Counted while it runs, so that extra threads for big PDFs stay within MAX_READER_THREADS.
+  runningReaders++;
+  reader.once('exit', () => runningReaders--);
+  return reader;
 }
 
 /** A PDF ends with %%EOF (maybe followed by whitespace or a little junk); a cut-off download does not. */
