@@ -8,17 +8,12 @@
  * Options (env): BENCH_FILE=<pdf> (default refman.pdf), BENCH_SKIP_LATENCY=true, BENCH_DROP_HNSW=true
  * (diagnostic: without the 1024-d HNSW index, to see what its inserts cost).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { compileWorker, recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
-process.env.LOG_LEVEL ??= 'warn';
-const PG_SERVER_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const DATABASE_NAME = process.env.BENCH_DATABASE_NAME ?? 'zhiku_bench_ingest';
-process.env.DATABASE_URL = `${PG_SERVER_URL}/${DATABASE_NAME}`;
-process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
-
+const DATABASE_NAME = useBenchDatabase('zhiku_bench_ingest');
 const FILE = process.env.BENCH_FILE ?? path.resolve(__dirname, '../../shared/corpus/refman.pdf');
 const LATENCY_MS = 50;
 
@@ -35,16 +30,7 @@ interface StageTimes {
 }
 
 async function recreateDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: `${PG_SERVER_URL}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
-  } finally {
-    await admin.end();
-  }
-  const { preparePostgres } = await import('../src/database/migrate');
-  await preparePostgres(process.env.DATABASE_URL!, { migrate: true });
+  await recreateBenchDatabase(DATABASE_NAME);
   if (process.env.BENCH_DROP_HNSW === 'true') {
     // Diagnostic only: shows how much of embed+index the HNSW inserts take.
     const db = new Client({ connectionString: process.env.DATABASE_URL });
@@ -61,20 +47,7 @@ async function main(): Promise<void> {
   const { startSplitDeployment } = await import('../test/ingestion/support/split-deployment');
   const { loadAppConfig } = await import('../src/config/app-config');
 
-  // The worker runs compiled, as in production (ts-node alone adds ~150 MB of RSS).
-  const outDir = path.resolve(__dirname, '../node_modules/.cache/zhiku-bench-dist');
-  console.log('compiling the worker…');
-  fs.rmSync(outDir, { recursive: true, force: true });
-  spawnSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
-    {
-      cwd: path.resolve(__dirname, '..'),
-      stdio: 'ignore',
-    },
-  );
-  const entry = path.join(outDir, 'src/main.js');
-  if (!fs.existsSync(entry)) throw new Error(`compiling the worker produced no ${entry}`);
+  const entry = compileWorker();
 
   const deployment = await startSplitDeployment('bench', {}, entry);
   const { fake, api, worker } = deployment;
@@ -182,10 +155,4 @@ async function main(): Promise<void> {
   await deployment.close();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -16,14 +16,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
-process.env.LOG_LEVEL ??= 'warn';
-const PG_SERVER_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const DATABASE_NAME = process.env.BENCH_DATABASE_NAME ?? 'zhiku_bench_quality';
-process.env.DATABASE_URL = `${PG_SERVER_URL}/${DATABASE_NAME}`;
-process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+const DATABASE_NAME = useBenchDatabase('zhiku_bench_quality');
 const CORPUS_DIR = path.resolve(__dirname, '../../shared/corpus');
 const MODES = ['hybrid', 'vector', 'keyword'] as const;
 const K = 10;
@@ -54,19 +50,6 @@ function rankOfAnswer(q: Question, results: Hit[]): number {
   return index + 1;
 }
 
-async function recreateDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: `${PG_SERVER_URL}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE_NAME} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
-  } finally {
-    await admin.end();
-  }
-  const { preparePostgres } = await import('../src/database/migrate');
-  await preparePostgres(process.env.DATABASE_URL as string, { migrate: true });
-}
-
 async function main(): Promise<void> {
   const questions: Question[] = fs
     .readFileSync(path.join(CORPUS_DIR, 'questions.jsonl'), 'utf8')
@@ -76,7 +59,7 @@ async function main(): Promise<void> {
   const docs = [...new Set(questions.map((q) => q.doc))];
   console.log(`bench:quality — ${questions.length} questions over ${docs.join(', ')}`);
 
-  await recreateDatabase();
+  await recreateBenchDatabase(DATABASE_NAME);
   const { startTestApp } = await import('../test/support/test-app');
   const { IngestionClient } = await import('../test/ingestion/support/ingestion-client');
   const { TEST_ADMIN } = await import('../test/support/auth-helpers');
@@ -149,10 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

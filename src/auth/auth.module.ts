@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
@@ -26,6 +26,7 @@ import { KnowledgeBaseMemberRepository } from './knowledge-base-member.repositor
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { RateLimiterService } from './rate-limiter.service';
+import { CleanTextMiddleware } from '../common/http/clean-text.middleware';
 import { SetupController } from './setup.controller';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
@@ -79,4 +80,8 @@ import { UsersService } from './users.service';
   ],
   exports: [AccessService, AuditService, AccessChangesService],
 })
-export class AuthModule {}
+export class AuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CleanTextMiddleware).forRoutes('{*splat}');
+  }
+}

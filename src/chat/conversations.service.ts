@@ -8,6 +8,7 @@ import type { ChatMessage } from '../llm/llm.types';
 import type { AnswerTimings, AnswerTrace, AnswerUsage, Citation } from './chat.types';
 import { Conversation, ConversationSource } from './conversation.entity';
 import { Message, MessageStatus } from './message.entity';
+import { cleanStrings } from '../common/text/clean-text';
 
 const TITLE_CHARS = 100;
 
@@ -130,8 +131,13 @@ export class ConversationsService {
     return pairs.slice(-turns).flat();
   }
 
-  /** Stores a question and its answer in one transaction, creating the conversation if needed. */
+  /**
+   * Stores a question and its answer in one transaction, creating the conversation if needed. The answer
+   * and its trace hold the chat model's own text, which is cleaned here like every other text entering the
+   * database (a model can emit U+0000, which PostgreSQL refuses in text and jsonb).
+   */
   async saveTurn(turn: TurnRecord): Promise<void> {
+    cleanStrings(turn.answer);
     await this.db.transaction(async (em) => {
       if (turn.newConversation) {
         await em.insert(Conversation, {

@@ -9,8 +9,11 @@ export const ADVISORY_LOCK = {
   migrations: 7_460_211,
   /** One worker at a time works on a document. */
   document: 7_460_212,
-  /** One HNSW build at a time per knowledge base. */
-  vectorIndex: 7_460_213,
+  /**
+   * Whoever builds or drops an index on `chunks` (of any knowledge base): two CREATE/DROP INDEX CONCURRENTLY
+   * on one table deadlock, each waiting for the other's transaction.
+   */
+  indexDdl: 7_460_213,
   /** One purge at a time per deleted knowledge base. */
   knowledgeBasePurge: 7_460_214,
   /** Versions of one file name in a knowledge base become ready one at a time (transaction lock). */
@@ -22,6 +25,9 @@ export type AdvisoryLockNamespace = (typeof ADVISORY_LOCK)[keyof typeof ADVISORY
 /** How to take the lock: wait for it, give up at once, or wait at most this long. */
 export type LockWait = 'wait' | 'try' | { timeoutMs: number };
 
+/** Pause between tries while waiting for a lock. */
+const POLL_MS = 100;
+
 /** The lock is held elsewhere (and the caller chose not to wait, or waited long enough). */
 export class AdvisoryLockBusyError extends Error {
   constructor(
@@ -32,8 +38,6 @@ export class AdvisoryLockBusyError extends Error {
     this.name = 'AdvisoryLockBusyError';
   }
 }
-
-const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * Runs `work` while holding a session-level advisory lock taken on a connection of its own, and releases
@@ -62,26 +66,20 @@ export async function withAdvisoryLock<T>(
   }
 }
 
+/**
+ * Waiting is done by trying and pausing, never by blocking inside PostgreSQL: a session blocked in
+ * pg_advisory_lock runs a statement, CREATE INDEX CONCURRENTLY waits for every such older statement, and a
+ * session waiting for a lock the index builder holds would deadlock with it.
+ */
 async function acquire(runner: QueryRunner, namespace: AdvisoryLockNamespace, key: string, wait: LockWait) {
-  if (wait === 'try') {
+  const deadline = typeof wait === 'object' ? Date.now() + wait.timeoutMs : Infinity;
+  for (;;) {
     const [{ locked }]: Array<{ locked: boolean }> = await runner.query(
       `SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`,
       [namespace, key],
     );
-    if (!locked) throw new AdvisoryLockBusyError(namespace, key);
-    return;
-  }
-  if (wait === 'wait') {
-    await runner.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [namespace, key]);
-    return;
-  }
-  await runner.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(wait.timeoutMs))}ms`]);
-  try {
-    await runner.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [namespace, key]);
-  } catch (err) {
-    if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) throw new AdvisoryLockBusyError(namespace, key);
-    throw err;
-  } finally {
-    await runner.query(`RESET lock_timeout`).catch(() => undefined);
+    if (locked) return;
+    if (wait === 'try' || Date.now() >= deadline) throw new AdvisoryLockBusyError(namespace, key);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
   }
 }

@@ -167,8 +167,9 @@ export class ChunkRepository {
    * Gives the knowledge base its HNSW index once it holds `minChunks` embedded chunks. Built in bulk with
    * CREATE INDEX CONCURRENTLY (searches and other writes go on meanwhile; a graph that fits
    * maintenance_work_mem builds ~4× faster than the same rows inserted one by one into an existing index).
-   * After that, new chunks join the index as they are written. Safe to call from several workers: builds
-   * of one knowledge base are serialised, and a build left invalid by a crash is dropped and redone.
+   * After that, new chunks join the index as they are written. Safe to call from several workers: index
+   * builds and drops on `chunks` are serialised (two at once deadlock), and a build left invalid by a
+   * crash is dropped and redone.
    */
   async ensureVectorIndex(
     knowledgeBaseId: string,
@@ -185,7 +186,7 @@ export class ChunkRepository {
     );
     if (chunks < options.minChunks) return 'too-small';
 
-    return withAdvisoryLock(this.db, ADVISORY_LOCK.vectorIndex, knowledgeBaseId, 'wait', async (runner) => {
+    return withAdvisoryLock(this.db, ADVISORY_LOCK.indexDdl, 'chunks', 'wait', async (runner) => {
       const state = await this.vectorIndexState(name, runner.query.bind(runner));
       if (state === 'valid') return 'exists';
       if (state === 'invalid') await runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
@@ -206,7 +207,9 @@ export class ChunkRepository {
 
   /** Removes a knowledge base's HNSW index (its rows are gone or going). */
   async dropVectorIndex(knowledgeBaseId: string): Promise<void> {
-    await this.db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${vectorIndexName(knowledgeBaseId)}`);
+    await withAdvisoryLock(this.db, ADVISORY_LOCK.indexDdl, 'chunks', 'wait', (runner) =>
+      runner.query(`DROP INDEX CONCURRENTLY IF EXISTS ${vectorIndexName(knowledgeBaseId)}`),
+    );
   }
 
   /** Knowledge-base ids of HNSW indexes whose knowledge base no longer exists (deleted mid-build, say). */
@@ -227,7 +230,7 @@ export class ChunkRepository {
   async knowledgeBasesWithoutVectorIndex(): Promise<Array<{ id: string; dims: number }>> {
     return this.db.query(
       `SELECT kb.id, kb.embedding_dimension AS dims FROM knowledge_bases kb
-        WHERE NOT EXISTS (
+        WHERE kb.deleted_at IS NULL AND NOT EXISTS (
           SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
            WHERE c.relname = '${VECTOR_INDEX_PREFIX}' || replace(kb.id::text, '-', '')
              AND c.relnamespace = current_schema()::regnamespace AND i.indisvalid)`,

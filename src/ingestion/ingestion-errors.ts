@@ -3,6 +3,8 @@ import { DomainError } from '../common/errors/domain-error';
 /** Codes a failed document can carry; each message tells the user what is wrong and what to do. */
 export type IngestionErrorCode =
   | 'NO_TEXT_LAYER'
+  | 'NO_TEXT'
+  | 'UNREADABLE_TEXT'
   | 'ENCRYPTED_PDF'
   | 'CORRUPT_FILE'
   | 'EMPTY_DOCUMENT'

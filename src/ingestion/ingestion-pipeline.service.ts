@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError, errorViewFor } from '../common/errors/domain-error';
+import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AdvisoryLockBusyError, ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
+import { retryOnConflict } from '../database/postgres-errors';
 import { ChunkRepository, ChunkWrite, keywordText, vectorIndexOptions } from '../documents/chunk.repository';
 import { DocumentFileStore } from '../documents/document-file-store';
 import { DocumentLifecycle, WorkingStatus } from '../documents/document-lifecycle.service';
@@ -14,8 +15,8 @@ import { DocumentRepository, DocumentRunChange } from '../documents/document.rep
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repository';
 import { OllamaClientService } from '../llm/ollama-client.service';
-import { isRetryableOllamaError } from '../llm/ollama-errors';
 import { IngestionCancelledError, IngestionError } from './ingestion-errors';
+import { classifyIngestionFailure, UNKNOWN_FAILURE_ATTEMPTS } from './ingestion-failure';
 import { parseDocument } from './parsing/document-parser';
 import { embeddingInput } from '../common/text/chunk-limits';
 import { splitIntoChunks, TextChunk } from './splitting/text-splitter';
@@ -274,7 +275,10 @@ export class IngestionPipelineService implements OnModuleDestroy {
     }
     await this.indexVectors(doc, knowledgeBase, progress, pageCount, chunks.length);
 
-    const outcome = await this.lifecycle.complete(doc.id, run, { chunkCount: chunks.length, pageCount });
+    // The swap runs again if PostgreSQL aborts it for a deadlock (so do the chunk inserts, which are idempotent).
+    const outcome = await retryOnConflict(() =>
+      this.lifecycle.complete(doc.id, run, { chunkCount: chunks.length, pageCount }),
+    );
     if (outcome === 'gone') throw new IngestionCancelledError(doc.id);
     this.logger.log(
       outcome === 'ready'
@@ -361,12 +365,8 @@ export class IngestionPipelineService implements OnModuleDestroy {
       keywords: keywords[chunk.ordinal],
     }));
     try {
-      await this.chunks.insertChunks(
-        doc.id,
-        doc.ingestRun,
-        doc.knowledgeBaseId,
-        knowledgeBase.embeddingDimension,
-        rows,
+      await retryOnConflict(() =>
+        this.chunks.insertChunks(doc.id, doc.ingestRun, doc.knowledgeBaseId, knowledgeBase.embeddingDimension, rows),
       );
     } catch (err) {
       // The document (or its knowledge base) was deleted meanwhile: its rows cascade away, ours cannot land.
@@ -380,9 +380,10 @@ export class IngestionPipelineService implements OnModuleDestroy {
   }
 
   /**
-   * Decides what a failure means for the document: deleted → nothing to do; a permanent problem →
-   * `failed` with its code at once (no retries); Ollama down or busy → wait (Bull retries with backoff,
-   * then the reconciler) and say so; anything else → retried, and `failed` after the last attempt.
+   * Decides what a failure means for the document (classifyIngestionFailure): deleted → nothing to do;
+   * transient (Ollama or the database unavailable, a deadlock) → wait (Bull retries with backoff, then the
+   * reconciler) and say so; permanent (the document itself) → `failed` with its code at once; unknown →
+   * retried a few times, then `failed`. What the user reads is written for people; the raw error is logged.
    */
   private async handleFailure(doc: Document, attempt: IngestAttempt, err: unknown): Promise<IngestOutcome> {
     if (err instanceof IngestionCancelledError) {
@@ -390,29 +391,47 @@ export class IngestionPipelineService implements OnModuleDestroy {
       return 'cancelled';
     }
     if (err instanceof WorkerStoppingError || err instanceof DocumentBusyError) throw err;
-    const lastAttempt = attempt.attemptsMade + 1 >= attempt.attempts;
-    const message = err instanceof Error ? err.message : String(err);
-    // What the document shows, to everyone who may read it: without Ollama's address (that is for admins).
-    const shown = err instanceof DomainError ? errorViewFor(err, false).message : message;
-    if (isRetryableOllamaError(err)) {
-      const next = lastAttempt
-        ? `trying again within ${this.config.ingestionReconcileSec} s`
-        : `attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}, trying again shortly`;
-      await this.lifecycle.note(doc.id, attempt.run, `Waiting for Ollama (${next}): ${shown}`).catch(() => undefined);
-      throw err;
-    }
-    const permanent = err instanceof DomainError && !err.retryable;
-    if (!permanent && !lastAttempt) {
-      this.logger.warn(
-        `ingesting document ${doc.id} failed (attempt ${attempt.attemptsMade + 1} of ${attempt.attempts}), will retry: ${message}`,
+    const failure = classifyIngestionFailure(err);
+    const attemptNumber = attempt.attemptsMade + 1;
+    if (failure.kind === 'transient') {
+      const next =
+        attemptNumber >= attempt.attempts
+          ? `trying again within ${this.config.ingestionReconcileSec} s`
+          : `attempt ${attemptNumber} of ${attempt.attempts}, trying again shortly`;
+      const ollama = failure.code.startsWith('OLLAMA_');
+      if (!ollama) this.logger.warn({ err }, `ingesting document ${doc.id} met a temporary problem (${failure.code})`);
+      await this.noteWaiting(
+        doc.id,
+        attempt.run,
+        `${ollama ? 'Waiting for Ollama' : 'Waiting to retry'} (${next}): ${failure.message}`,
       );
-      await this.lifecycle.note(doc.id, attempt.run, `Retrying after an error: ${shown}`).catch(() => undefined);
       throw err;
     }
-    const code = err instanceof DomainError ? err.code : 'INGESTION_FAILED';
-    if (!permanent) this.logger.error({ err }, `ingesting document ${doc.id} failed for good`);
+    const unknownAttempts = Math.min(UNKNOWN_FAILURE_ATTEMPTS, attempt.attempts);
+    if (failure.kind === 'unknown' && attemptNumber < unknownAttempts) {
+      this.logger.warn({ err }, `ingesting document ${doc.id} failed (attempt ${attemptNumber} of ${unknownAttempts})`);
+      await this.noteWaiting(
+        doc.id,
+        attempt.run,
+        `Retrying after an unexpected error (attempt ${attemptNumber} of ${unknownAttempts}); the worker log has the details.`,
+      );
+      throw err;
+    }
+    if (!(err instanceof DomainError))
+      this.logger.error({ err }, `ingesting document ${doc.id} failed for good (${failure.code})`);
     // Only this run's chunks go: after a failed reindex the previous run's chunks keep serving searches.
-    await this.lifecycle.fail(doc.id, attempt.run, { code, message: shown });
+    await this.lifecycle.fail(doc.id, attempt.run, { code: failure.code, message: failure.message });
     return 'failed';
+  }
+
+  /**
+   * Says why the document waits; best effort, tried twice, because after a dropped connection the pool can
+   * hand out the dead one once more.
+   */
+  private async noteWaiting(documentId: string, run: number, statusDetail: string): Promise<void> {
+    const note = (): Promise<void> => this.lifecycle.note(documentId, run, statusDetail);
+    await note()
+      .catch(note)
+      .catch(() => undefined);
   }
 }

@@ -2,7 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestApp, TestApp } from '../support/test-app';
 import { IngestionClient } from './support/ingestion-client';
-import { docx, encryptedPdf, imageOnlyPdf, textPdf, zipArchive } from './support/pdf-fixtures';
+import {
+  docx,
+  drawingOnlyPdf,
+  encryptedPdf,
+  imageOnlyPdf,
+  pdfWithUnicodeMap,
+  textPdf,
+  zipArchive,
+} from './support/pdf-fixtures';
 
 describe('Uploading documents', () => {
   let t: TestApp;
@@ -134,6 +142,30 @@ describe('Uploading documents', () => {
       ['an empty file', 'empty.txt', 'empty', 400, 'EMPTY_FILE', /is empty/],
       ['a name with path separators', '../../etc/passwd.txt', 'text', 400, 'INVALID_FILENAME', /path separator/],
       ['a name with control characters', 'bad\u0007name.txt', 'text', 400, 'INVALID_FILENAME', /control characters/],
+      [
+        'a name with a right-to-left override ("invoice\\u202Edm.txt" displays as "invoicetxt.md")',
+        'invoice\u202edm.txt',
+        'text',
+        400,
+        'INVALID_FILENAME',
+        /"invoice\\u202Edm\.txt" contains an invisible character \(U\+202E RIGHT-TO-LEFT OVERRIDE\)/,
+      ],
+      [
+        'a name with an isolate that hides its real extension',
+        'report\u2067fdp.exe\u2069.txt',
+        'text',
+        400,
+        'INVALID_FILENAME',
+        /U\+2067 RIGHT-TO-LEFT ISOLATE/,
+      ],
+      [
+        'a name with a zero-width space',
+        'pay\u200bpal.txt',
+        'text',
+        400,
+        'INVALID_FILENAME',
+        /U\+200B ZERO WIDTH SPACE/,
+      ],
     ])('%s', async (_what, name, kind, status, code, message) => {
       const before = storedFiles().length;
       const data =
@@ -198,7 +230,21 @@ describe('Uploading documents', () => {
         'scan.pdf',
         () => imageOnlyPdf(2),
         'NO_TEXT_LAYER',
-        /no extractable text; it looks scanned/,
+        /no extractable text: its pages are pictures.*OCR/,
+      ],
+      [
+        'a PDF of vector drawings only (an exported figure or logo)',
+        'figure.pdf',
+        () => drawingOnlyPdf(2),
+        'NO_TEXT',
+        /no text, only drawings/,
+      ],
+      [
+        'a PDF whose fonts map every letter to control codes',
+        'logo-text.pdf',
+        () => pdfWithUnicodeMap(['Kobenhavns Universitet'], (code) => (code > 0x20 ? (code % 29) + 1 : code)),
+        'UNREADABLE_TEXT',
+        /fonts map their letters to no characters/,
       ],
       [
         'an encrypted PDF',

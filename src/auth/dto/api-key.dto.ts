@@ -14,6 +14,7 @@ import {
   ValidationOptions,
   isUUID,
 } from 'class-validator';
+import { IsVisibleName } from '../../common/validation/text-fields';
 import { API_KEY_SCOPES, ApiKeyScope } from '../api-key.entity';
 
 /** `"all"` or a non-empty list of knowledge base ids. */
@@ -40,6 +41,7 @@ export class CreateApiKeyDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @IsVisibleName()
   name: string;
 
   @ApiProperty({

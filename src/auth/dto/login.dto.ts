@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { SecretText } from '../../common/validation/text-fields';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../password-hasher';
 
 export class LoginDto {
@@ -9,6 +10,7 @@ export class LoginDto {
   email: string;
 
   @ApiProperty()
+  @SecretText()
   @IsString()
   @MaxLength(MAX_PASSWORD_LENGTH)
   password: string;
@@ -22,6 +24,7 @@ export class CredentialsDto {
   email: string;
 
   @ApiProperty({ minLength: MIN_PASSWORD_LENGTH })
+  @SecretText({ refuseDebris: true })
   @IsString()
   @MinLength(MIN_PASSWORD_LENGTH, { message: `password must be at least ${MIN_PASSWORD_LENGTH} characters` })
   @MaxLength(MAX_PASSWORD_LENGTH)
@@ -30,11 +33,13 @@ export class CredentialsDto {
 
 export class ChangePasswordDto {
   @ApiProperty()
+  @SecretText()
   @IsString()
   @MaxLength(MAX_PASSWORD_LENGTH)
   currentPassword: string;
 
   @ApiProperty({ minLength: MIN_PASSWORD_LENGTH })
+  @SecretText({ refuseDebris: true })
   @IsString()
   @MinLength(MIN_PASSWORD_LENGTH, { message: `newPassword must be at least ${MIN_PASSWORD_LENGTH} characters` })
   @MaxLength(MAX_PASSWORD_LENGTH)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { SecretText } from '../../common/validation/text-fields';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../password-hasher';
 import { USER_ROLES, UserRole } from '../user.entity';
 import { CredentialsDto } from './login.dto';
@@ -19,6 +20,7 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({ minLength: MIN_PASSWORD_LENGTH })
   @IsOptional()
+  @SecretText({ refuseDebris: true })
   @IsString()
   @MinLength(MIN_PASSWORD_LENGTH, { message: `password must be at least ${MIN_PASSWORD_LENGTH} characters` })
   @MaxLength(MAX_PASSWORD_LENGTH)

@@ -16,14 +16,14 @@ const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Refuses, with a 400 that names the problem, bodies and query strings that no handler should see: nested
- * deeper than MAX_JSON_DEPTH, objects or arrays wider than the limits above, `__proto__`/`constructor`/
- * `prototype` keys, and NUL characters (PostgreSQL text cannot hold U+0000). Mounted right after the
- * body parsers, so it runs before any guard or pipe; the walk is iterative, so depth costs no stack.
+ * deeper than MAX_JSON_DEPTH, objects or arrays wider than the limits above, and `__proto__`/`constructor`/
+ * `prototype` keys. Mounted right after the body parsers, so it runs before any guard or pipe; the walk is
+ * iterative, so depth costs no stack. (Debris such as U+0000 in text is cleaned afterwards, in one place:
+ * CleanTextMiddleware.)
  */
 export function refuseUnsafeRequestShapes(): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const urlHasNul = req.originalUrl.includes('%00') || req.originalUrl.includes('\u0000');
-    next(urlHasNul ? nulError() : (findProblem(req.query) ?? findProblem(req.body)));
+    next(findProblem(req.query) ?? findProblem(req.body));
   };
 }
 
@@ -38,10 +38,6 @@ function findProblem(root: unknown): ValidationFailedError | undefined {
   const stack: Pending[] = [{ value: root, depth: 0, path: '' }];
   while (stack.length) {
     const { value, depth, path } = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return nulError();
-      continue;
-    }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH) {
       return new ValidationFailedError(
@@ -68,7 +64,6 @@ function findProblem(root: unknown): ValidationFailedError | undefined {
       );
     }
     for (const key of keys) {
-      if (key.includes('\u0000')) return nulError();
       // Worded as the validation pipe words any other unknown field.
       if (PROTOTYPE_KEYS.has(key)) return new ValidationFailedError(join(path, `property ${key} should not exist`));
       stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: join(path, key) });
@@ -79,8 +74,4 @@ function findProblem(root: unknown): ValidationFailedError | undefined {
 
 function join(path: string, part: string): string {
   return path ? `${path}.${part}` : part;
-}
-
-function nulError(): ValidationFailedError {
-  return new ValidationFailedError('Text must not contain NUL characters (\\u0000)', 'NUL_CHARACTER');
 }

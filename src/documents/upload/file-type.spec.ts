@@ -33,16 +33,31 @@ describe('detectMimeType', () => {
 });
 
 describe('validateFilename', () => {
-  it('keeps ordinary and Chinese names', () => {
+  it('keeps ordinary and Chinese names, and emoji sequences', () => {
     expect(validateFilename('R 手册 (2024).pdf')).toBe('R 手册 (2024).pdf');
+    expect(validateFilename('👩‍💻 notes.md')).toBe('👩‍💻 notes.md');
   });
 
-  it.each(['../../etc/passwd', 'a\\b.pdf', 'bad\nname.pdf', 'nul\u0000.pdf', '..', ''])(
-    'refuses %j with 400',
-    (name) => {
-      expect(() => validateFilename(name)).toThrow(
-        expect.objectContaining({ httpStatus: 400, code: 'INVALID_FILENAME' }),
-      );
-    },
-  );
+  it('names the invisible character and shows the name without letting it reorder the text', () => {
+    expect(() => validateFilename('invoice\u202edm.txt')).toThrow(
+      'The file name "invoice\\u202Edm.txt" contains an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)',
+    );
+  });
+
+  it.each([
+    '../../etc/passwd',
+    'a\\b.pdf',
+    'bad\nname.pdf',
+    'nul\u0000.pdf',
+    '..',
+    '',
+    'invoice\u202edm.txt',
+    'report\u2067fdp.exe\u2069.pdf',
+    'pay\u200bpal.pdf',
+    'lone\ud800.pdf',
+  ])('refuses %j with 400', (name) => {
+    expect(() => validateFilename(name)).toThrow(
+      expect.objectContaining({ httpStatus: 400, code: 'INVALID_FILENAME' }),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { DomainError } from '../../common/errors/domain-error';
+import { escapeInvisible, hasDebris, invisibleCharacterIn } from '../../common/text/clean-text';
 
 export const PDF_MIME = 'application/pdf';
 export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -87,23 +88,28 @@ export function detectMimeType(filename: string, head: Buffer): string {
 
 /**
  * The user's file name, checked: it is metadata only (never a path), so a name with path separators,
- * control characters or nothing printable is refused rather than silently rewritten.
+ * control characters, characters that make it display as another name (bidirectional overrides,
+ * zero-width characters: "invoice\u202Edm.txt" shows as "invoicetxt.md") or nothing printable is
+ * refused rather than silently rewritten.
  */
 export function validateFilename(raw: string): string {
   const name = raw.normalize('NFC').trim();
+  const invisible = invisibleCharacterIn(name);
   const problem = !name
     ? 'is empty'
     : /[/\\]/.test(name)
       ? 'contains a path separator (/ or \\)'
-      : /[\u0000-\u001f\u007f-\u009f]/.test(name)
+      : /[\u0000-\u001f\u007f-\u009f]/.test(name) || hasDebris(name)
         ? 'contains control characters'
-        : name === '.' || name === '..'
-          ? 'is not a file name'
-          : Buffer.byteLength(name) > 255
-            ? 'is longer than 255 bytes'
-            : undefined;
+        : invisible
+          ? `contains an invisible character (${invisible}) that makes it display as a different name`
+          : name === '.' || name === '..'
+            ? 'is not a file name'
+            : Buffer.byteLength(name) > 255
+              ? 'is longer than 255 bytes'
+              : undefined;
   if (problem) {
-    const shown = JSON.stringify(name.slice(0, 80).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'));
+    const shown = `"${escapeInvisible(name.slice(0, 80))}"`;
     throw new DomainError(
       'INVALID_FILENAME',
       `The file name ${shown} ${problem}; rename the file and upload it again.`,

@@ -1,13 +1,18 @@
 import * as mammoth from 'mammoth';
+import { cleanText } from '../../common/text/clean-text';
 import { DOCX_MIME, MARKDOWN_MIME, PDF_MIME } from '../../documents/upload/file-type';
 import { IngestionError } from '../ingestion-errors';
 import { headingLevel } from './heading-detector';
 import { ParsedDocument, TextBlock } from './parsed-document';
-import { cleanPdfPages, meaningfulCharacterCount } from './pdf-text-cleanup';
-import { extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
+import { cleanPdfPages, meaningfulCharacterCount, PageText } from './pdf-text-cleanup';
+import { countPagesWithImages, extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
 
-/** Below this many letters per page on average, a PDF has no real text layer (a scan). */
+/** Below this many letters per page on average (and 20 in all), a PDF has no real text layer. */
 const MIN_LETTERS_PER_PAGE = 5;
+/** Pages of a text-less PDF looked at for pictures. */
+const IMAGE_SAMPLE_PAGES = 3;
+/** Characters a font without a Unicode map leaves: control codes, U+FFFD, private-use code points. */
+const MEANINGLESS_GLYPH = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd\ue000-\uf8ff]/gu;
 
 /** Reads a stored original into headings and paragraphs; coded IngestionErrors for files that cannot be read. */
 export async function parseDocument(
@@ -19,13 +24,7 @@ export async function parseDocument(
   let parsed: ParsedDocument;
   if (mimeType === PDF_MIME) {
     const pages = await extractPdfPages(data, onPdfProgress);
-    const letters = meaningfulCharacterCount(pages);
-    if (letters < Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) {
-      throw new IngestionError(
-        'NO_TEXT_LAYER',
-        'This PDF has no extractable text; it looks scanned. Run it through OCR (e.g. ocrmypdf) and upload the result.',
-      );
-    }
+    await assertPdfHasText(data, pages);
     parsed = { blocks: cleanPdfPages(pages), pageCount: pages.length };
   } else if (mimeType === DOCX_MIME) {
     parsed = { blocks: htmlBlocks(await docxHtml(data)) };
@@ -34,10 +33,57 @@ export async function parseDocument(
   } else {
     parsed = { blocks: plainTextBlocks(decodeText(data)) };
   }
+  parsed.blocks = cleanBlocks(parsed.blocks);
   if (!parsed.blocks.some((b) => b.kind === 'paragraph' && /[\p{L}\p{N}]/u.test(b.text))) {
     throw new IngestionError('EMPTY_DOCUMENT', 'The file contains no text to index.');
   }
   return parsed;
+}
+
+/**
+ * A PDF with (almost) no letters is diagnosed, to say truly why it cannot be searched: pages that are
+ * pictures (a scan) → NO_TEXT_LAYER, run OCR; text drawn in fonts without a Unicode map (only control codes
+ * come out) → UNREADABLE_TEXT; nothing but vector drawings or blank pages → NO_TEXT. A figure with a few
+ * real labels is indexed with what it has.
+ */
+async function assertPdfHasText(data: Buffer, pages: PageText[]): Promise<void> {
+  const letters = meaningfulCharacterCount(pages);
+  if (letters >= Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) return;
+  const sample = Array.from({ length: Math.min(IMAGE_SAMPLE_PAGES, pages.length) }, (_, i) =>
+    Math.round(1 + (i * (pages.length - 1)) / Math.max(1, IMAGE_SAMPLE_PAGES - 1)),
+  );
+  if ((await countPagesWithImages(data, [...new Set(sample)])) > 0) {
+    throw new IngestionError(
+      'NO_TEXT_LAYER',
+      'This PDF has no extractable text: its pages are pictures (a scan, or images of text). If they show text, run it through OCR (e.g. ocrmypdf) and upload the result.',
+    );
+  }
+  if (letters > 0) return;
+  const glyphs = pages.reduce((sum, page) => sum + page.text.replace(/\s+/g, '').length, 0);
+  const meaningless = pages.reduce((sum, page) => sum + (page.text.match(MEANINGLESS_GLYPH)?.length ?? 0), 0);
+  if (meaningless > 0 && meaningless * 2 >= glyphs) {
+    throw new IngestionError(
+      'UNREADABLE_TEXT',
+      "This PDF's text cannot be read: its fonts map their letters to no characters (they carry no Unicode map). Run it through OCR (e.g. ocrmypdf --force-ocr) and upload the result, or export it again with other fonts.",
+    );
+  }
+  throw new IngestionError(
+    'NO_TEXT',
+    'This PDF holds no text, only drawings (vector graphics) or blank pages, so there is nothing to search. If it should have text, export it again with the text kept as text (not converted to outlines).',
+  );
+}
+
+/**
+ * Every parser's output passes here, once: debris that PostgreSQL refuses (U+0000, which some PDF fonts
+ * map glyphs to) or that means nothing to a reader is removed, and blocks left empty go.
+ */
+function cleanBlocks(blocks: TextBlock[]): TextBlock[] {
+  const cleaned: TextBlock[] = [];
+  for (const block of blocks) {
+    const text = cleanText(block.text).trim();
+    if (text) cleaned.push(text === block.text ? block : { ...block, text });
+  }
+  return cleaned;
 }
 
 /** Word's heading styles ("heading 1" … "heading 6") come out as <h1>…<h6> in mammoth's HTML. */

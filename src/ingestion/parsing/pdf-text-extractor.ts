@@ -76,8 +76,6 @@ export async function extractPdfPages(
       const start = (): void => {
         const reader = startReader(input);
         readers.push(reader);
-        runningReaders++;
-        reader.once('exit', () => runningReaders--);
         reader.on('error', fail); // the thread itself broke: not the PDF's fault
         reader.on('exit', (code) => {
           if (busy > 0) fail(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`));
@@ -86,6 +84,7 @@ export async function extractPdfPages(
           busy--;
           if (reply.type === 'error')
             return fail(toPdfError(Object.assign(new Error(reply.message), { name: reply.name })));
+          if (reply.type !== 'pages') return fail(new Error(`unexpected reply from the PDF reader: ${reply.type}`));
           const firstReply = pageCount === undefined;
           pageCount = reply.total;
           pages.push(...reply.pages);
@@ -117,16 +116,49 @@ export function readerThreadsFor(pageCount: number, byteLength: number): number 
 }
 
 /**
+ * How many of the given pages (1-based) paint a picture: pages of a scan do, a PDF of vector drawings
+ * does not. One reader thread, stopped afterwards; meant for the few PDFs without text.
+ */
+export async function countPagesWithImages(data: Uint8Array, pageNumbers: number[]): Promise<number> {
+  const reader = startReader({ data, cMapUrl: CMAP_URL, standardFontDataUrl: STANDARD_FONT_URL });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      reader.once('error', reject);
+      reader.once('exit', (code) =>
+        reject(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`)),
+      );
+      reader.once('message', (reply: PdfPageReaderReply) => {
+        if (reply.type === 'images') resolve(reply.pagesWithImages);
+        else
+          reject(
+            reply.type === 'error'
+              ? toPdfError(Object.assign(new Error(reply.message), { name: reply.name }))
+              : new Error('unexpected reply from the PDF reader'),
+          );
+      });
+      const request: PdfPageReaderRequest = { imagesOn: pageNumbers };
+      reader.postMessage(request);
+    });
+  } finally {
+    await reader.terminate();
+  }
+}
+
+/**
  * Compiled, the reader is a .js file beside this one; under ts-node or jest it is TypeScript, which a
  * worker thread can only load with ts-node's hook.
  */
 function startReader(input: PdfPageReaderInput): Worker {
   const typescript = __filename.endsWith('.ts');
-  return new Worker(path.join(__dirname, `pdf-page-reader.worker.${typescript ? 'ts' : 'js'}`), {
+  const reader = new Worker(path.join(__dirname, `pdf-page-reader.worker.${typescript ? 'ts' : 'js'}`), {
     workerData: input,
     // Not the parent's execArgv: under ts-node's CLI it holds ts-node's own entry script.
     execArgv: typescript ? ['--require', 'ts-node/register/transpile-only'] : undefined,
   });
+  // Counted while it runs, so that extra threads for big PDFs stay within MAX_READER_THREADS.
+  runningReaders++;
+  reader.once('exit', () => runningReaders--);
+  return reader;
 }
 
 /** A PDF ends with %%EOF (maybe followed by whitespace or a little junk); a cut-off download does not. */

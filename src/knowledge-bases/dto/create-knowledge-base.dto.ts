@@ -1,12 +1,13 @@
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsVisibleName } from '../../common/validation/text-fields';
 import { KnowledgeBaseSettingsDto } from './knowledge-base-settings.dto';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateKnowledgeBaseDto {
   /** Any language, e.g. "R 手册". */
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
+  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) @IsVisibleName() name: string;
 
   @IsOptional() @IsString() @MaxLength(4_000) description?: string;
 

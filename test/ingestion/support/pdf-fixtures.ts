@@ -57,6 +57,77 @@ export function textPdf(pages: string[][]): Buffer {
   return buildPdf(objects);
 }
 
+/** A ToUnicode CMap giving each one-byte code the code point `unicodeOf(code)`. */
+function toUnicodeCmap(unicodeOf: (code: number) => number): Buffer {
+  const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+  const entries = Array.from({ length: 256 }, (_, code) => `<${hex(code, 2)}> <${hex(unicodeOf(code), 4)}>`);
+  const blocks: string[] = [];
+  for (let i = 0; i < entries.length; i += 100) {
+    const part = entries.slice(i, i + 100);
+    blocks.push(`${part.length} beginbfchar\n${part.join('\n')}\nendbfchar`);
+  }
+  return Buffer.from(
+    '/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n' +
+      '/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n' +
+      '/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n' +
+      '1 begincodespacerange\n<00> <FF>\nendcodespacerange\n' +
+      blocks.join('\n') +
+      '\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n',
+    'latin1',
+  );
+}
+
+/**
+ * A one-page text PDF whose font says through its ToUnicode map what each byte of a line means: by
+ * default the byte's own code point, so a line's \u0000 comes out of the PDF as U+0000, which is what
+ * TeX's math and symbol fonts without a Unicode map give (the minus sign of cmsy is code 0). Lines are
+ * strings of one-byte codes (latin1).
+ */
+export function pdfWithUnicodeMap(lines: string[], unicodeOf: (code: number) => number = (code) => code): Buffer {
+  const ops = lines
+    .map((line, j) => {
+      const escaped = [...Buffer.from(line, 'latin1')]
+        .map((byte) =>
+          byte < 0x20 || byte > 0x7e || byte === 0x28 || byte === 0x29 || byte === 0x5c
+            ? `\\${byte.toString(8).padStart(3, '0')}`
+            : String.fromCharCode(byte),
+        )
+        .join('');
+      return `BT /F1 11 Tf 72 ${740 - j * 14} Td (${escaped}) Tj ET`;
+    })
+    .join('\n');
+  return buildPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [4 0 R] /Count 1 >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>',
+    stream('', Buffer.from(ops, 'latin1')),
+    stream('', toUnicodeCmap(unicodeOf)),
+  ]);
+}
+
+/** A PDF of vector drawings only (lines, rectangles, curves): no text, no images, like an exported figure or logo. */
+export function drawingOnlyPdf(pageCount = 1): Buffer {
+  const kids = Array.from({ length: pageCount }, (_, i) => `${3 + i * 2} 0 R`).join(' ');
+  const objects: Array<string | Buffer> = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${kids}] /Count ${pageCount} >>`,
+  ];
+  for (let i = 0; i < pageCount; i++) {
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${4 + i * 2} 0 R >>`);
+    objects.push(
+      stream(
+        '',
+        Buffer.from(
+          '2 w 72 72 m 540 720 l S 0.2 0.4 0.8 rg 100 400 200 150 re f 300 300 m 350 450 450 450 500 300 c S',
+          'latin1',
+        ),
+      ),
+    );
+  }
+  return buildPdf(objects);
+}
+
 /** A "scanned" PDF: every page is only an image, with no text layer at all. */
 export function imageOnlyPdf(pageCount = 2): Buffer {
   const width = 64;

@@ -135,7 +135,17 @@ export default {
       failed: 'Failed',
     },
     errors: {
-      NO_TEXT_LAYER: 'This PDF has no extractable text; it looks scanned. Run OCR on it first.',
+      NO_TEXT_LAYER: 'This PDF has no extractable text: its pages are pictures (a scan). Run OCR on it first.',
+      NO_TEXT: 'This PDF holds only drawings (vector graphics), no text: there is nothing to search.',
+      UNREADABLE_TEXT:
+        "This PDF's fonts map their letters to no characters, so its text cannot be read. Run OCR on it (ocrmypdf --force-ocr).",
+      UNSTORABLE_TEXT: "The database refused part of this document's text. Please report the file.",
+      CONSTRAINT_VIOLATION: 'Storing this document broke a database rule. Please report the file.',
+      TOO_LARGE_TO_INDEX: 'A passage is too large for the search index: lower the chunk size and re-index.',
+      TEXT_TOO_LONG_FOR_MODEL:
+        'A passage is longer than the embedding model accepts: lower the chunk size and re-index.',
+      INGESTION_FAILED:
+        'An unexpected error stopped the processing (the worker log has the details). Re-index to try again.',
       ENCRYPTED_PDF: 'This PDF is password-protected. Remove the protection and upload it again.',
       CORRUPT_FILE: 'The file is damaged or truncated and could not be read.',
       EMPTY_FILE: 'The file is empty.',
