@@ -7,6 +7,7 @@ import { DomainError, NotFoundError, ValidationFailedError } from '../common/err
 import { estimateTokens } from '../common/text/token-estimate';
 import { DocumentStateService, documentEventData } from '../ingestion/document-state.service';
 import { IngestionQueueService } from '../ingestion/ingestion-queue.service';
+import type { ChunkLocation } from '../ingestion/parsing/parsed-document';
 import { effectiveSplitOptions, embeddingInput } from '../ingestion/splitting/text-splitter';
 import { isUuid } from '../common/validation/uuid';
 import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
@@ -18,7 +19,7 @@ import { DocumentFileStore } from './document-file-store';
 import { Document, DocumentStatus } from './document.entity';
 import { ListDocumentsQuery, PageQuery } from './dto/list-documents.query';
 import { UpdateChunkDto } from './dto/update-chunk.dto';
-import { detectMimeType, validateFilename } from './upload/file-type';
+import { checkStoredContent, detectMimeType, validateFilename } from './upload/file-type';
 import { StoredUpload } from './upload/hashing-disk-storage';
 
 export interface DocumentView {
@@ -57,6 +58,8 @@ export interface ChunkView {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows (formats without PDF pages). */
+  location: ChunkLocation | null;
   enabled: boolean;
   tokenCount: number;
 }
@@ -94,7 +97,7 @@ export class DocumentsService {
 
   /**
    * Registers uploaded files (already on disk under generated names). Every file is checked first —
-   * name, emptiness, type by content and extension — and one bad file refuses the whole upload, so
+   * name, emptiness, type by content and extension, ZIP limits — and one bad file refuses the whole upload, so
    * nothing in the knowledge base changes. Same bytes as an existing document → that document with
    * `duplicate: true`; same name, other bytes → a new version, queued.
    */
@@ -112,12 +115,15 @@ export class DocumentsService {
         throw new DomainError('NO_FILES', 'Send 1 to 50 files as multipart/form-data in the field "files".', 400);
       }
       knowledgeBase = await findKnowledgeBaseOrFail(this.knowledgeBases, knowledgeBaseIdOrSlug);
-      checked = stored.map((file) => {
+      checked = [];
+      for (const file of stored) {
         const filename = validateFilename(file.originalname);
         if (file.size === 0)
           throw new DomainError('EMPTY_FILE', `"${filename}" is empty (0 bytes); nothing was stored.`, 400);
-        return { ...file, filename, mimeType: detectMimeType(filename, file.head) };
-      });
+        const mimeType = detectMimeType(filename, file.head);
+        await checkStoredContent(filename, mimeType, file.path);
+        checked.push({ ...file, filename, mimeType });
+      }
     } catch (err) {
       await this.files.remove(...stored.map((f) => f.storageKey));
       throw err;
@@ -342,6 +348,7 @@ function chunkView(chunk: Chunk): ChunkView {
     content: chunk.content,
     pageFrom: chunk.pageFrom,
     pageTo: chunk.pageTo,
+    location: chunk.location ?? null,
     enabled: chunk.enabled,
     tokenCount: chunk.tokenCount,
   };
