@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { ReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
@@ -208,8 +209,24 @@ export class DocumentsService {
     return documentView(await this.findDocument(id));
   }
 
-  async openOriginal(id: string): Promise<StoredOriginal> {
+  /**
+   * The original bytes, or with `searchable` the PDF that OCR made of a scan or an image (its recognized
+   * text can be selected in a PDF viewer), falling back to the original when there is none.
+   */
+  async openOriginal(id: string, searchable = false): Promise<StoredOriginal> {
     const doc = await this.findDocument(id);
+    if (searchable) {
+      const copy = this.files.searchableCopyPath(doc.storageKey);
+      const stat = await fs.promises.stat(copy).catch(() => undefined);
+      if (stat) {
+        return {
+          stream: fs.createReadStream(copy),
+          filename: /\.pdf$/i.test(doc.filename) ? doc.filename : `${doc.filename}.pdf`,
+          mimeType: 'application/pdf',
+          sizeBytes: stat.size,
+        };
+      }
+    }
     if (!(await this.files.exists(doc.storageKey))) {
       throw new DomainError('FILE_MISSING', `The stored original of "${doc.filename}" is missing from DATA_DIR.`, 410);
     }

@@ -3,11 +3,12 @@ import { IngestionCoreModule } from './ingestion-core.module';
 import { IngestionPipelineService } from './ingestion-pipeline.service';
 import { IngestionProcessor } from './ingestion.processor';
 import { IngestionReconcilerService } from './ingestion-reconciler.service';
+import { PageRecognizer } from './parsing/ocr/page-recognizer.service';
 
 /** The worker role: the Bull processor for ingestion jobs, the pipeline it runs, and the reconciler. */
 @Module({
   imports: [IngestionCoreModule],
-  providers: [IngestionPipelineService, IngestionProcessor, IngestionReconcilerService],
+  providers: [IngestionPipelineService, IngestionProcessor, IngestionReconcilerService, PageRecognizer],
   exports: [IngestionReconcilerService],
 })
 export class IngestionWorkerModule {}

@@ -1,47 +1,105 @@
 import * as mammoth from 'mammoth';
-import { DOCX_MIME, MARKDOWN_MIME, PDF_MIME } from '../../documents/upload/file-type';
+import {
+  CSV_MIME,
+  DOCX_MIME,
+  EPUB_MIME,
+  HTML_MIME,
+  IMAGE_MIMES,
+  MARKDOWN_MIME,
+  PDF_MIME,
+  PPTX_MIME,
+  TEXT_MIME,
+  TSV_MIME,
+  XLSX_MIME,
+} from '../../documents/upload/file-type';
+import { withZipArchive } from '../../documents/upload/zip-archive';
 import { IngestionError } from '../ingestion-errors';
+import { parseEpub } from './epub-document';
 import { headingLevel } from './heading-detector';
+import { parseHtml } from './html-document';
+import { parseImage } from './image-document';
+import { OcrContext, recognizePagesWithoutText } from './ocr/ocr-step';
 import { ParsedDocument, TextBlock } from './parsed-document';
 import { cleanPdfPages, meaningfulCharacterCount } from './pdf-text-cleanup';
 import { extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
+import { parsePptx } from './presentation-document';
+import { parseDelimited, parseXlsx } from './spreadsheet-document';
+import { decodeText } from './text-decoding';
+import { corruptArchive } from './zip-errors';
+
+export { decodeText } from './text-decoding';
 
 /** Below this many letters per page on average, a PDF has no real text layer (a scan). */
 const MIN_LETTERS_PER_PAGE = 5;
 
-/** Reads a stored original into headings and paragraphs; coded IngestionErrors for files that cannot be read. */
+export interface ParseOptions {
+  /** OCR of pages without text (scans) and of images; without it such files fail with NO_TEXT_LAYER. */
+  ocr?: OcrContext;
+}
+
+type Parser = (
+  data: Buffer,
+  onPdfProgress: ((progress: PdfReadProgress) => Promise<void> | void) | undefined,
+  options: ParseOptions,
+) => Promise<ParsedDocument>;
+
+/** One reader per supported type (see FILE_FORMATS in documents/upload/file-type.ts). */
+const PARSERS: Record<string, Parser> = {
+  [PDF_MIME]: (data, onPdfProgress, options) => parsePdf(data, onPdfProgress, options),
+  [DOCX_MIME]: async (data) => ({ blocks: htmlBlocks(await docxHtml(data)) }),
+  [XLSX_MIME]: (data) => parseXlsx(data),
+  [PPTX_MIME]: (data) => parsePptx(data),
+  [EPUB_MIME]: (data) => parseEpub(data),
+  [HTML_MIME]: (data) => parseHtml(data),
+  [CSV_MIME]: async (data) => parseDelimited(data, ','),
+  [TSV_MIME]: async (data) => parseDelimited(data, '\t'),
+  [MARKDOWN_MIME]: async (data) => ({ blocks: markdownBlocks(decodeText(data)) }),
+  [TEXT_MIME]: async (data) => ({ blocks: plainTextBlocks(decodeText(data)) }),
+  ...Object.fromEntries(IMAGE_MIMES.map((mime): [string, Parser] => [mime, (data, _, options) => parseImage(data, options.ocr)])),
+};
+
+/** Reads a stored original into headings, paragraphs and tables; coded IngestionErrors for files that cannot be read. */
 export async function parseDocument(
   data: Buffer,
   mimeType: string,
   onPdfProgress?: (progress: PdfReadProgress) => Promise<void> | void,
+  options: ParseOptions = {},
 ): Promise<ParsedDocument> {
   if (data.length === 0) throw new IngestionError('EMPTY_DOCUMENT', 'The file is empty.');
-  let parsed: ParsedDocument;
-  if (mimeType === PDF_MIME) {
-    const pages = await extractPdfPages(data, onPdfProgress);
-    const letters = meaningfulCharacterCount(pages);
-    if (letters < Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) {
-      throw new IngestionError(
-        'NO_TEXT_LAYER',
-        'This PDF has no extractable text; it looks scanned. Run it through OCR (e.g. ocrmypdf) and upload the result.',
-      );
-    }
-    parsed = { blocks: cleanPdfPages(pages), pageCount: pages.length };
-  } else if (mimeType === DOCX_MIME) {
-    parsed = { blocks: htmlBlocks(await docxHtml(data)) };
-  } else if (mimeType === MARKDOWN_MIME) {
-    parsed = { blocks: markdownBlocks(decodeText(data)) };
-  } else {
-    parsed = { blocks: plainTextBlocks(decodeText(data)) };
-  }
-  if (!parsed.blocks.some((b) => b.kind === 'paragraph' && /[\p{L}\p{N}]/u.test(b.text))) {
+  const parse = PARSERS[mimeType] ?? PARSERS[TEXT_MIME];
+  const parsed = await parse(data, onPdfProgress, options);
+  if (!parsed.blocks.some((b) => (b.kind === 'paragraph' || b.kind === 'table') && /[\p{L}\p{N}]/u.test(b.text))) {
     throw new IngestionError('EMPTY_DOCUMENT', 'The file contains no text to index.');
   }
   return parsed;
 }
 
+/** A PDF's pages; pages without a text layer are recognized by OCR when the knowledge base allows it. */
+async function parsePdf(
+  data: Buffer,
+  onPdfProgress: ((progress: PdfReadProgress) => Promise<void> | void) | undefined,
+  options: ParseOptions,
+): Promise<ParsedDocument> {
+  const extracted = await extractPdfPages(data, onPdfProgress);
+  const { pages, searchablePdf, notRecognizedBecause } = await recognizePagesWithoutText(data, extracted, options.ocr);
+  const letters = meaningfulCharacterCount(pages);
+  if (letters < Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) {
+    throw new IngestionError(
+      'NO_TEXT_LAYER',
+      searchablePdf
+        ? 'This PDF has no extractable text, and OCR found none on its pages either (blank pages, or pictures without writing).'
+        : `This PDF has no extractable text; it looks scanned. ${notRecognizedBecause ? notRecognizedBecause.charAt(0).toUpperCase() + notRecognizedBecause.slice(1) : 'Run it through OCR (e.g. ocrmypdf) and upload the result'}.`,
+    );
+  }
+  return { blocks: cleanPdfPages(pages), pageCount: pages.length, searchablePdf };
+}
+
 /** Word's heading styles ("heading 1" … "heading 6") come out as <h1>…<h6> in mammoth's HTML. */
 async function docxHtml(data: Buffer): Promise<string> {
+  // mammoth inflates the archive by itself: prove first that it stays within the ZIP limits.
+  await withZipArchive(data, (zip) => zip.verifyAll()).catch((err: unknown) => {
+    throw corruptArchive('Word document', err);
+  });
   try {
     return (await mammoth.convertToHtml({ buffer: data })).value;
   } catch (err) {
@@ -83,27 +141,6 @@ export function htmlBlocks(html: string): TextBlock[] {
     }
     return { kind: 'paragraph', text: paragraph.replace(new RegExp(HEADING + '\\d', 'g'), '') };
   });
-}
-
-/**
- * UTF-8 (with or without BOM) or UTF-16 with a BOM; text that is not valid UTF-8 is tried as GB18030,
- * the usual encoding of Chinese text files saved on Windows.
- */
-export function decodeText(data: Buffer): string {
-  if (data[0] === 0xff && data[1] === 0xfe) return new TextDecoder('utf-16le').decode(data.subarray(2));
-  if (data[0] === 0xfe && data[1] === 0xff) return new TextDecoder('utf-16be').decode(data.subarray(2));
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(data);
-  } catch {
-    try {
-      return new TextDecoder('gb18030', { fatal: true }).decode(data);
-    } catch {
-      throw new IngestionError(
-        'UNSUPPORTED_ENCODING',
-        'The text file is neither UTF-8, UTF-16 nor GB18030; save it as UTF-8 and upload it again.',
-      );
-    }
-  }
 }
 
 function paragraphsOf(text: string): string[] {
