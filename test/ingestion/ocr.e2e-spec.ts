@@ -128,7 +128,7 @@ describe('OCR of scanned PDFs and images', () => {
       const covered = new Set(chunks.flatMap((c) => [c.pageFrom, c.pageTo]));
       expect(covered).toEqual(new Set([1, 2, 3]));
       const scanned = chunks.filter((c) => c.pageFrom === 2 || c.pageTo === 2).map((c) => c.content).join(' ');
-      expect(comparable(scanned)).toContain(comparable('Technically R is an expression language'));
+      expect(comparable(scanned)).toContain(comparable('Data which is saved will be available in future R sessions.'));
       const copy = await searchableCopy(doc.id);
       // Text pages are left exactly as they were (not rasterized, not read again).
       expect(comparable(pdfPageText(copy, 1))).toBe(comparable(pdfPageText(corpus('R-data.pdf'), 5)));
