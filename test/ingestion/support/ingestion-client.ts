@@ -14,6 +14,7 @@ export interface DocumentBody {
   id: string;
   knowledgeBaseId: string;
   filename: string;
+  mimeType: string;
   status: string;
   progress: number;
   statusDetail: string | null;
@@ -30,6 +31,7 @@ export interface ChunkBody {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  location: { kind: 'slide' | 'chapter' | 'rows'; from: number; to: number; sheet?: string } | null;
   enabled: boolean;
 }
 
