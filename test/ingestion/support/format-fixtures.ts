@@ -68,7 +68,8 @@ export interface Slide {
 /** A .pptx (PresentationML) with one title and one body placeholder per slide, and speaker notes. */
 export async function presentation(slides: Slide[]): Promise<Buffer> {
   const zip = new JSZip();
-  const p = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"';
+  const p =
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"';
   const rel = (id: string, type: string, target: string): string =>
     `<Relationship Id="${id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/${type}" Target="${target}"/>`;
   const rels = (items: string[]): string =>
@@ -95,14 +96,20 @@ export async function presentation(slides: Slide[]): Promise<Buffer> {
       .map((i, n) => `<p:sldId id="${256 + n}" r:id="rId${i + 10}"/>`)
       .join('')}</p:sldIdLst></p:presentation>`,
   );
-  zip.file('ppt/_rels/presentation.xml.rels', rels(slides.map((_, i) => rel(`rId${i + 10}`, 'slide', `slides/slide${i + 1}.xml`))));
+  zip.file(
+    'ppt/_rels/presentation.xml.rels',
+    rels(slides.map((_, i) => rel(`rId${i + 10}`, 'slide', `slides/slide${i + 1}.xml`))),
+  );
   slides.forEach((slide, i) => {
     zip.file(
       `ppt/slides/slide${i + 1}.xml`,
       `${xml}<p:sld ${p}><p:cSld><p:spTree>${shape('title', [slide.title])}${shape(null, slide.body)}${shape('sldNum', [String(i + 1)])}</p:spTree></p:cSld></p:sld>`,
     );
     if (slide.notes) {
-      zip.file(`ppt/slides/_rels/slide${i + 1}.xml.rels`, rels([rel('rId1', 'notesSlide', `../notesSlides/notesSlide${i + 1}.xml`)]));
+      zip.file(
+        `ppt/slides/_rels/slide${i + 1}.xml.rels`,
+        rels([rel('rId1', 'notesSlide', `../notesSlides/notesSlide${i + 1}.xml`)]),
+      );
       zip.file(
         `ppt/notesSlides/notesSlide${i + 1}.xml`,
         `${xml}<p:notes ${p}><p:cSld><p:spTree>${shape('sldImg', [])}${shape('body', [slide.notes])}</p:spTree></p:cSld></p:notes>`,
@@ -130,11 +137,16 @@ export async function epubBook(title: string, chapters: Chapter[]): Promise<Buff
     'OEBPS/content.opf',
     `${xml}<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">zhiku-test</dc:identifier><dc:title>${escape(title)}</dc:title><dc:language>zh</dc:language></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/><item id="cover" href="cover.xhtml" media-type="application/xhtml+xml"/>${chapters
       .map((c, i) => `<item id="c${i}" href="text/${encodeURIComponent(c.file)}" media-type="application/xhtml+xml"/>`)
-      .join('')}</manifest><spine><itemref idref="cover"/>${chapters.map((_, i) => `<itemref idref="c${i}"/>`).join('')}</spine></package>`,
+      .join(
+        '',
+      )}</manifest><spine><itemref idref="cover"/>${chapters.map((_, i) => `<itemref idref="c${i}"/>`).join('')}</spine></package>`,
   );
   const page = (t: string, body: string): string =>
     `${xml}<!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml"><head><title>${escape(t)}</title></head><body>${body}</body></html>`;
-  zip.file('OEBPS/nav.xhtml', page('目录', `<nav><ol>${chapters.map((c) => `<li>${escape(c.title)}</li>`).join('')}</ol></nav>`));
+  zip.file(
+    'OEBPS/nav.xhtml',
+    page('目录', `<nav><ol>${chapters.map((c) => `<li>${escape(c.title)}</li>`).join('')}</ol></nav>`),
+  );
   zip.file('OEBPS/cover.xhtml', page(title, '<div><img src="cover.png" alt=""/></div>'));
   for (const c of chapters) zip.file(`OEBPS/text/${c.file}`, page(c.title, c.html));
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
@@ -155,16 +167,38 @@ export function unpaperPageWithFurniture(): Buffer {
 }
 
 /**
- * Corpus pages "scanned": rendered to grey images by pdftoppm at `dpi`, optionally rotated, and put into
- * a PDF by img2pdf, so the PDF has pictures of the pages and no text layer at all.
+ * Corpus pages "scanned": rendered to grey images by pdftoppm at `dpi`, optionally rotated or scaled to
+ * an A4 sheet (2480 × 3508 pixels at 300 dpi), and put into a PDF by img2pdf, so the PDF has pictures of
+ * the pages and no text layer at all.
  */
-export function scannedPdf(source: string, pages: number[], options: { dpi?: number; rotate?: number } = {}): Buffer {
+export function scannedPdf(
+  source: string,
+  pages: number[],
+  options: { dpi?: number; rotate?: number; a4?: boolean } = {},
+): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-scan-'));
   try {
     const images: string[] = [];
     for (const page of pages) {
       const prefix = path.join(dir, `page-${page}`);
-      execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(options.dpi ?? 300), '-gray', '-png', '-singlefile', path.join(CORPUS_DIR, source), prefix]);
+      const dpi = options.dpi ?? 300;
+      const a4 = options.a4
+        ? ['-scale-to-x', String(Math.round((210 / 25.4) * dpi)), '-scale-to-y', String(Math.round((297 / 25.4) * dpi))]
+        : [];
+      execFileSync('pdftoppm', [
+        '-f',
+        String(page),
+        '-l',
+        String(page),
+        '-r',
+        String(dpi),
+        ...a4,
+        '-gray',
+        '-png',
+        '-singlefile',
+        path.join(CORPUS_DIR, source),
+        prefix,
+      ]);
       images.push(`${prefix}.png`);
     }
     const args = [...images, '-o', path.join(dir, 'scan.pdf')];
@@ -181,7 +215,19 @@ export function pageImage(source: string, page: number, dpi = 300): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-image-'));
   try {
     const prefix = path.join(dir, 'page');
-    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(dpi), '-gray', '-png', '-singlefile', path.join(CORPUS_DIR, source), prefix]);
+    execFileSync('pdftoppm', [
+      '-f',
+      String(page),
+      '-l',
+      String(page),
+      '-r',
+      String(dpi),
+      '-gray',
+      '-png',
+      '-singlefile',
+      path.join(CORPUS_DIR, source),
+      prefix,
+    ]);
     return fs.readFileSync(`${prefix}.png`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
