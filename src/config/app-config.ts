@@ -149,7 +149,9 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   }
   const ocrLanguages = (read('OCR_LANGUAGES', 'chi_sim+eng') as string).split(/[+,\s]+/).filter(Boolean);
   if (!ocrLanguages.length || !ocrLanguages.every((l) => OCR_LANGUAGE.test(l))) {
-    problems.push(`OCR_LANGUAGES must be Tesseract language codes joined by +, e.g. chi_sim+eng, got "${read('OCR_LANGUAGES')}"`);
+    problems.push(
+      `OCR_LANGUAGES must be Tesseract language codes joined by +, e.g. chi_sim+eng, got "${read('OCR_LANGUAGES')}"`,
+    );
   }
   const jwtSecret = read('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters');

@@ -107,7 +107,12 @@ class Slots {
 /** "OCR page 3 of 40" (the page being read) in the document's status detail, over the parsing share of progress. */
 function reportOcr(progress: ProgressReporter, ocr: OcrProgress): Promise<void> {
   if (ocr.state === 'waiting') {
-    return progress.report('parsing', 0, { statusDetail: 'Waiting for OCR (another document is being recognized)' }, true);
+    return progress.report(
+      'parsing',
+      0,
+      { statusDetail: 'Waiting for OCR (another document is being recognized)' },
+      true,
+    );
   }
   const current = Math.min(ocr.pageCount, ocr.pagesDone + 1);
   return progress.report(

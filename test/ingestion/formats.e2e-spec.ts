@@ -41,20 +41,27 @@ describe('Office and web formats', () => {
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   };
 
-  it('an HTML page (Debian\'s unpaper manual in a site frame) keeps its main content and headings, without navigation, scripts and styles', async () => {
+  it("an HTML page (Debian's unpaper manual in a site frame) keeps its main content and headings, without navigation, scripts and styles", async () => {
     const { doc, chunks } = await ingest('file-formats.html', unpaperPageWithFurniture());
     expect(doc).toMatchObject({ status: 'ready', mimeType: 'text/html' });
     const all = chunks.map((c) => `${c.title}\n${c.content}`).join('\n');
-    for (const furniture of ['Home navigation link', 'analytics-script-text', 'menu-secret-style', 'Footer copyright']) {
+    for (const furniture of [
+      'Home navigation link',
+      'analytics-script-text',
+      'menu-secret-style',
+      'Footer copyright',
+    ]) {
       expect(all).not.toContain(furniture);
     }
     const titles = chunks.map((c) => c.title);
-    expect(titles).toEqual(expect.arrayContaining([expect.stringMatching(/File Formats.* › Input Formats › PNM Family$/)]));
+    expect(titles).toEqual(
+      expect.arrayContaining([expect.stringMatching(/File Formats.* › Input Formats › PNM Family$/)]),
+    );
     // Links are kept as their text.
     expect(all).toContain('ffmpeg');
   });
 
-  it('a TSV and a CSV table (tzdata\'s country and zone tables) become chunks of rows, each under the header, cited by rows', async () => {
+  it("a TSV and a CSV table (tzdata's country and zone tables) become chunks of rows, each under the header, cited by rows", async () => {
     const tsv = await ingest('countries.tsv', countriesTsv());
     expect(tsv.doc.status).toBe('ready');
     expect(tsv.chunks.length).toBeGreaterThan(3);
@@ -74,7 +81,9 @@ describe('Office and web formats', () => {
     // A quoted cell with commas stays one cell.
     expect(csv.chunks.map((c) => c.content).join('\n')).toMatch(/\| AE,OM,RE,SC,TF \| \+2518\+05518 \| Asia\/Dubai \|/);
 
-    const res = await api.post(`/api/knowledge-bases/${kbId}/search`).send({ query: 'Asia/Shanghai', mode: 'keyword', topK: 3 });
+    const res = await api
+      .post(`/api/knowledge-bases/${kbId}/search`)
+      .send({ query: 'Asia/Shanghai', mode: 'keyword', topK: 3 });
     expect(res.body.results[0]).toMatchObject({ documentId: csv.doc.id, location: { kind: 'rows' } });
     expect(res.body.results[0].content).toContain('| countries | coordinates | zone | comments |');
   });
@@ -88,14 +97,21 @@ describe('Office and web formats', () => {
     expect(countries[0].content.startsWith('| 代码 code | 名称 name |\n| --- | --- |\n| AD | Andorra |')).toBe(true);
     expect(countries[0].location).toEqual({ kind: 'rows', sheet: '国家 Countries', from: 2, to: expect.any(Number) });
     // Rows follow on: every row of the sheet is in exactly one chunk.
-    for (let i = 1; i < countries.length; i++) expect(countries[i].location!.from).toBe(countries[i - 1].location!.to + 1);
+    for (let i = 1; i < countries.length; i++)
+      expect(countries[i].location!.from).toBe(countries[i - 1].location!.to + 1);
     // A formula cell shows its result.
-    expect(chunks.map((c) => c.content).join('\n')).toContain('| CN | +3114+12128 | Asia/Shanghai | Beijing Time | 13 |');
+    expect(chunks.map((c) => c.content).join('\n')).toContain(
+      '| CN | +3114+12128 | Asia/Shanghai | Beijing Time | 13 |',
+    );
   });
 
-  it('a PowerPoint presentation gives one page per slide, in the presentation\'s order, with titles, text and notes', async () => {
+  it("a PowerPoint presentation gives one page per slide, in the presentation's order, with titles, text and notes", async () => {
     const pptx = await presentation([
-      { title: '知识库简介', body: ['知识库问答把文档切成段落。', 'Passages are embedded with bge-m3.'], notes: '讲者备注：先演示上传。' },
+      {
+        title: '知识库简介',
+        body: ['知识库问答把文档切成段落。', 'Passages are embedded with bge-m3.'],
+        notes: '讲者备注：先演示上传。',
+      },
       { title: 'Search', body: ['Hybrid search fuses vector and keyword results.'] },
       { title: 'Answers', body: ['Citations point to the slide they came from.'] },
     ]);
@@ -107,14 +123,20 @@ describe('Office and web formats', () => {
       ['Search', { kind: 'slide', from: 2, to: 2 }],
       ['知识库简介', { kind: 'slide', from: 3, to: 3 }],
     ]);
-    expect(chunks[2].content).toBe('知识库问答把文档切成段落。\nPassages are embedded with bge-m3.\n\n讲者备注：先演示上传。');
+    expect(chunks[2].content).toBe(
+      '知识库问答把文档切成段落。\nPassages are embedded with bge-m3.\n\n讲者备注：先演示上传。',
+    );
     // Slide numbers (a placeholder on every slide) are not content.
     expect(chunks[0].content).toBe('Citations point to the slide they came from.');
   });
 
   it('an EPUB book gives its chapters as headings, in reading order, cited by chapter', async () => {
     const book = await epubBook('知库手册', [
-      { file: 'z-intro.xhtml', title: '第一章 简介', html: '<h1>第一章 简介</h1><p>知库是一个自托管的知识库问答服务。</p><h2>1.1 安装</h2><p>运行 <code>npm ci</code> 安装依赖。</p>' },
+      {
+        file: 'z-intro.xhtml',
+        title: '第一章 简介',
+        html: '<h1>第一章 简介</h1><p>知库是一个自托管的知识库问答服务。</p><h2>1.1 安装</h2><p>运行 <code>npm ci</code> 安装依赖。</p>',
+      },
       { file: 'a-search.xhtml', title: '第二章 检索', html: '<p>混合检索融合向量和关键词两路结果。</p>' },
     ]);
     const { doc, chunks } = await ingest('手册.epub', book);
@@ -128,12 +150,54 @@ describe('Office and web formats', () => {
 
   describe('malformed and hostile files', () => {
     it.each([
-      ['a zip bomb posing as .xlsx (one part inflating a thousandfold to 50 MB)', 'bomb.xlsx', () => zipBomb('xl/workbook.xml', 50), 413, 'ARCHIVE_TOO_LARGE', /inflates/],
-      ['a .docx with 20,000 parts', 'many.docx', () => zipWithManyParts('word/document.xml', 20_000), 413, 'ARCHIVE_TOO_LARGE', /parts; at most 10000 are accepted/],
-      ['a Word document renamed to .pptx', 'renamed.pptx', () => docx(['Hello']), 415, 'FILE_TYPE_MISMATCH', /is not a PowerPoint .* its content is a Word/],
-      ['a truncated .epub', 'cut.epub', async () => (await epubBook('x', [{ file: 'a.xhtml', title: 'a', html: '<p>text</p>' }])).subarray(0, 300), 400, 'CORRUPT_FILE', /damaged/],
-      ['a PDF renamed to .xlsx', 'report.xlsx', async () => Buffer.from('%PDF-1.4\n%%EOF\n'), 415, 'FILE_TYPE_MISMATCH', /not an Excel/],
-      ['a GIF image', 'picture.gif', async () => Buffer.from('GIF89a\u0001\u0000'), 415, 'UNSUPPORTED_FILE_TYPE', /not a supported file type/],
+      [
+        'a zip bomb posing as .xlsx (one part inflating a thousandfold to 50 MB)',
+        'bomb.xlsx',
+        () => zipBomb('xl/workbook.xml', 50),
+        413,
+        'ARCHIVE_TOO_LARGE',
+        /inflates/,
+      ],
+      [
+        'a .docx with 20,000 parts',
+        'many.docx',
+        () => zipWithManyParts('word/document.xml', 20_000),
+        413,
+        'ARCHIVE_TOO_LARGE',
+        /parts; at most 10000 are accepted/,
+      ],
+      [
+        'a Word document renamed to .pptx',
+        'renamed.pptx',
+        () => docx(['Hello']),
+        415,
+        'FILE_TYPE_MISMATCH',
+        /is not a PowerPoint .* its content is a Word/,
+      ],
+      [
+        'a truncated .epub',
+        'cut.epub',
+        async () => (await epubBook('x', [{ file: 'a.xhtml', title: 'a', html: '<p>text</p>' }])).subarray(0, 300),
+        400,
+        'CORRUPT_FILE',
+        /damaged/,
+      ],
+      [
+        'a PDF renamed to .xlsx',
+        'report.xlsx',
+        async () => Buffer.from('%PDF-1.4\n%%EOF\n'),
+        415,
+        'FILE_TYPE_MISMATCH',
+        /not an Excel/,
+      ],
+      [
+        'a GIF image',
+        'picture.gif',
+        async () => Buffer.from('GIF89a\u0001\u0000'),
+        415,
+        'UNSUPPORTED_FILE_TYPE',
+        /not a supported file type/,
+      ],
     ])('%s is refused at upload, nothing stored', async (_what, name, make, status, code, message) => {
       const before = storedFiles().length;
       const res = await api.upload(kbId, [{ name, data: await make() }]);
@@ -143,10 +207,29 @@ describe('Office and web formats', () => {
     });
 
     it.each([
-      ['a CSV with an unclosed quote', 'broken.csv', async () => Buffer.from('name,comment\nA,"never closed\nB,x\n'), 'CORRUPT_FILE', /cannot be read as a table/],
-      ['a workbook whose sheet XML is garbage', 'garbage.xlsx', () => brokenWorkbook(), 'CORRUPT_FILE', /Excel workbook is damaged/],
+      [
+        'a CSV with an unclosed quote',
+        'broken.csv',
+        async () => Buffer.from('name,comment\nA,"never closed\nB,x\n'),
+        'CORRUPT_FILE',
+        /cannot be read as a table/,
+      ],
+      [
+        'a workbook whose sheet XML is garbage',
+        'garbage.xlsx',
+        () => brokenWorkbook(),
+        'CORRUPT_FILE',
+        /Excel workbook is damaged/,
+      ],
       ['a presentation without slides', 'empty.pptx', () => presentation([]), 'EMPTY_DOCUMENT', /no text/],
-      ['an HTML page of scripts only', 'scripts.html', async () => Buffer.from('<html><head><script>var a = 1;</script></head><body><script>b()</script></body></html>'), 'EMPTY_DOCUMENT', /no text/],
+      [
+        'an HTML page of scripts only',
+        'scripts.html',
+        async () =>
+          Buffer.from('<html><head><script>var a = 1;</script></head><body><script>b()</script></body></html>'),
+        'EMPTY_DOCUMENT',
+        /no text/,
+      ],
     ])('%s fails with a code', async (_what, name, make, code, message) => {
       const { doc, chunks } = await ingest(name, await make());
       expect(doc).toMatchObject({ status: 'failed', error: { code, message: expect.stringMatching(message) } });

@@ -43,7 +43,9 @@ describe('OCR of scanned PDFs and images', () => {
     expect(res.headers['content-type']).toContain('application/pdf');
     return res.body as Buffer;
   };
-  const keywordSearch = async (query: string): Promise<Array<{ documentId: string; pageFrom: number; content: string }>> => {
+  const keywordSearch = async (
+    query: string,
+  ): Promise<Array<{ documentId: string; pageFrom: number; content: string }>> => {
     const res = await api.post(`/api/knowledge-bases/${kbId}/search`).send({ query, mode: 'keyword', topK: 5 });
     expect(res.status).toBe(200);
     return res.body.results;
@@ -62,7 +64,10 @@ describe('OCR of scanned PDFs and images', () => {
         expect(details).toEqual(expect.arrayContaining(['OCR page 1 of 2', 'OCR page 2 of 2']));
 
         expect(new Set(chunks.map((c) => c.pageFrom))).toEqual(new Set([1, 2]));
-        const page2 = chunks.filter((c) => c.pageFrom === 2).map((c) => c.content).join(' ');
+        const page2 = chunks
+          .filter((c) => c.pageFrom === 2)
+          .map((c) => c.content)
+          .join(' ');
         expect(comparable(page2)).toContain(comparable('R commands, case sensitivity, etc.'));
 
         // Searchable by words that are only on the scan's second page, and cited on that page.
@@ -127,13 +132,18 @@ describe('OCR of scanned PDFs and images', () => {
       expect(doc).toMatchObject({ status: 'ready', pageCount: 3 });
       const covered = new Set(chunks.flatMap((c) => [c.pageFrom, c.pageTo]));
       expect(covered).toEqual(new Set([1, 2, 3]));
-      const scanned = chunks.filter((c) => c.pageFrom === 2 || c.pageTo === 2).map((c) => c.content).join(' ');
+      const scanned = chunks
+        .filter((c) => c.pageFrom === 2 || c.pageTo === 2)
+        .map((c) => c.content)
+        .join(' ');
       expect(comparable(scanned)).toContain(comparable('Data which is saved will be available in future R sessions.'));
       const copy = await searchableCopy(doc.id);
       // Text pages are left exactly as they were (not rasterized, not read again).
       expect(comparable(pdfPageText(copy, 1))).toBe(comparable(pdfPageText(corpus('R-data.pdf'), 5)));
       expect(comparable(pdfPageText(copy, 3))).toBe(comparable(pdfPageText(corpus('R-data.pdf'), 6)));
-      expect(characterAccuracy(pdfPageText(corpus('R-intro.pdf'), 10), pdfPageText(copy, 2))).toBeGreaterThanOrEqual(0.9);
+      expect(characterAccuracy(pdfPageText(corpus('R-intro.pdf'), 10), pdfPageText(copy, 2))).toBeGreaterThanOrEqual(
+        0.9,
+      );
     },
     OCR_TIMEOUT_MS,
   );
@@ -149,7 +159,9 @@ describe('OCR of scanned PDFs and images', () => {
       const lowResolution = await ingest('150dpi.pdf', scannedPdf('R-intro.pdf', [10], { dpi: 150 }));
       expect(lowResolution.doc.status).toBe('ready');
       const copy = await searchableCopy(lowResolution.doc.id);
-      expect(characterAccuracy(pdfPageText(corpus('R-intro.pdf'), 10), pdfPageText(copy, 1))).toBeGreaterThanOrEqual(0.9);
+      expect(characterAccuracy(pdfPageText(corpus('R-intro.pdf'), 10), pdfPageText(copy, 1))).toBeGreaterThanOrEqual(
+        0.9,
+      );
     },
     OCR_TIMEOUT_MS,
   );
@@ -161,10 +173,14 @@ describe('OCR of scanned PDFs and images', () => {
       const { execFileSync } = await import('node:child_process');
       // The same page in the other formats, converted by Python's PIL (a dependency of img2pdf and ocrmypdf).
       const convert = (format: string): Buffer =>
-        execFileSync('/usr/bin/python3', [
-          '-c',
-          `import sys, io\nfrom PIL import Image\nim = Image.open(io.BytesIO(sys.stdin.buffer.read()))\nout = io.BytesIO()\nim.save(out, "${format}", dpi=(200, 200))\nsys.stdout.buffer.write(out.getvalue())`,
-        ], { input: png, maxBuffer: 64 * 1024 * 1024 });
+        execFileSync(
+          '/usr/bin/python3',
+          [
+            '-c',
+            `import sys, io\nfrom PIL import Image\nim = Image.open(io.BytesIO(sys.stdin.buffer.read()))\nout = io.BytesIO()\nim.save(out, "${format}", dpi=(200, 200))\nsys.stdout.buffer.write(out.getvalue())`,
+          ],
+          { input: png, maxBuffer: 64 * 1024 * 1024 },
+        );
       const files = [
         { name: 'page.png', data: png },
         { name: 'page.jpg', data: convert('JPEG') },
@@ -177,7 +193,9 @@ describe('OCR of scanned PDFs and images', () => {
         expect(doc).toMatchObject({ status: 'ready', pageCount: 1 });
         const chunks = await api.allChunks(u.id);
         expect(chunks.every((c) => c.pageFrom === 1)).toBe(true);
-        expect(comparable(chunks.map((c) => c.content).join(' '))).toContain(comparable('R commands, case sensitivity, etc.'));
+        expect(comparable(chunks.map((c) => c.content).join(' '))).toContain(
+          comparable('R commands, case sensitivity, etc.'),
+        );
         // The original image is kept as uploaded; the searchable copy is a PDF.
         expect((await searchableCopy(u.id)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
       }
@@ -190,18 +208,26 @@ describe('OCR of scanned PDFs and images', () => {
     const { doc } = await ingest('scan.pdf', scannedPdf('R-intro.pdf', [10], { dpi: 100 }), off);
     expect(doc).toMatchObject({
       status: 'failed',
-      error: { code: 'NO_TEXT_LAYER', message: expect.stringMatching(/OCR is turned off for this knowledge base.*"auto"/) },
+      error: {
+        code: 'NO_TEXT_LAYER',
+        message: expect.stringMatching(/OCR is turned off for this knowledge base.*"auto"/),
+      },
     });
     const image = await ingest('page.png', pageImage('R-intro.pdf', 10, 100), off);
     expect(image.doc.error?.code).toBe('NO_TEXT_LAYER');
   });
 
   it('OCR languages are validated as Tesseract codes, and a language that is not installed fails the document with OCR_FAILED', async () => {
-    const bad = await api.post('/api/knowledge-bases').send({ name: 'bad langs', settings: { ocrLanguages: ['chinese!'] } });
+    const bad = await api
+      .post('/api/knowledge-bases')
+      .send({ name: 'bad langs', settings: { ocrLanguages: ['chinese!'] } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.message)).toContain('Tesseract language codes');
     const klingon = (await api.createKnowledgeBase({ settings: { ocrLanguages: ['tlh'] } })).id;
     const { doc } = await ingest('scan.pdf', scannedPdf('R-intro.pdf', [10], { dpi: 100 }), klingon);
-    expect(doc).toMatchObject({ status: 'failed', error: { code: 'OCR_FAILED', message: expect.stringContaining('tlh') } });
+    expect(doc).toMatchObject({
+      status: 'failed',
+      error: { code: 'OCR_FAILED', message: expect.stringContaining('tlh') },
+    });
   });
 });

@@ -241,7 +241,9 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     await waitForReady(page, ['scan.pdf', 'photo.png'], 240_000);
     const seen = await page.evaluate(() => (globalThis as unknown as { __zkOcr?: string[] }).__zkOcr ?? []);
     console.log(`OCR progress shown: ${[...new Set(seen)].join(', ')}`);
-    expect(seen).toEqual(expect.arrayContaining([expect.stringMatching(/^(OCR 识别第 [12] \/ 2 页|OCR page [12] of 2)$/)]));
+    expect(seen).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(OCR 识别第 [12] \/ 2 页|OCR page [12] of 2)$/)]),
+    );
     await page.goto(`${ui}/knowledge-bases/${kbId}/documents`);
   }, 300_000);
 

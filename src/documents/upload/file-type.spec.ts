@@ -41,7 +41,9 @@ describe('detectMimeType', () => {
   });
 
   it('refuses images and tables whose content is something else', () => {
-    expect(() => detectMimeType('scan.png', Buffer.from([0xff, 0xd8, 0xff]))).toThrow(/not a PNG image: its content is a JPEG image/);
+    expect(() => detectMimeType('scan.png', Buffer.from([0xff, 0xd8, 0xff]))).toThrow(
+      /not a PNG image: its content is a JPEG image/,
+    );
     expect(() => detectMimeType('data.csv', zip)).toThrow(/not a CSV table: its content is a ZIP archive/);
     expect(() => detectMimeType('page.html', pdf)).toThrow(expect.objectContaining({ code: 'FILE_TYPE_MISMATCH' }));
   });

@@ -50,8 +50,20 @@ interface FileFormat {
 /** Every supported type: extension and content must agree. */
 export const FILE_FORMATS: FileFormat[] = [
   { mime: PDF_MIME, extensions: ['.pdf'], name: 'a PDF', matches: isPdf },
-  { mime: DOCX_MIME, extensions: ['.docx'], name: 'a Word (.docx) document', matches: isZip, zipPart: 'word/document.xml' },
-  { mime: XLSX_MIME, extensions: ['.xlsx'], name: 'an Excel (.xlsx) workbook', matches: isZip, zipPart: 'xl/workbook.xml' },
+  {
+    mime: DOCX_MIME,
+    extensions: ['.docx'],
+    name: 'a Word (.docx) document',
+    matches: isZip,
+    zipPart: 'word/document.xml',
+  },
+  {
+    mime: XLSX_MIME,
+    extensions: ['.xlsx'],
+    name: 'an Excel (.xlsx) workbook',
+    matches: isZip,
+    zipPart: 'xl/workbook.xml',
+  },
   {
     mime: PPTX_MIME,
     extensions: ['.pptx'],

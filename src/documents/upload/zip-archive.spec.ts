@@ -46,7 +46,10 @@ describe('ZipArchive', () => {
 
   it('refuses a part that declares a thousandfold inflation (a zip bomb) before inflating anything', async () => {
     const bomb = zipOf('xl/workbook.xml', Buffer.alloc(5 * 1024 * 1024));
-    await expect(ZipArchive.open(bomb)).rejects.toMatchObject({ reason: 'too-large', message: expect.stringMatching(/inflates \d+ times/) });
+    await expect(ZipArchive.open(bomb)).rejects.toMatchObject({
+      reason: 'too-large',
+      message: expect.stringMatching(/inflates \d+ times/),
+    });
   });
 
   it('refuses archives declaring more than the inflated-size limit in all', async () => {
@@ -65,6 +68,8 @@ describe('ZipArchive', () => {
   });
 
   it('says "damaged" for bytes that are not a ZIP archive', async () => {
-    await expect(ZipArchive.open(Buffer.from('PK\u0003\u0004 not really'))).rejects.toMatchObject({ reason: 'damaged' });
+    await expect(ZipArchive.open(Buffer.from('PK\u0003\u0004 not really'))).rejects.toMatchObject({
+      reason: 'damaged',
+    });
   });
 });

@@ -85,7 +85,9 @@ describe('parseDocument without OCR', () => {
   it('NO_TEXT_LAYER says how to install OCR when the tools are missing', async () => {
     const problem = 'OCR is not installed on the worker: install the OCR tools (`npm run ocr:install`)';
     await expect(
-      parseDocument(scan(), PDF_MIME, undefined, { ocr: { mode: 'auto', languages: ['eng'], recognizer: recognizer(problem) } }),
+      parseDocument(scan(), PDF_MIME, undefined, {
+        ocr: { mode: 'auto', languages: ['eng'], recognizer: recognizer(problem) },
+      }),
     ).rejects.toMatchObject({ code: 'NO_TEXT_LAYER', message: expect.stringContaining('npm run ocr:install') });
   });
 
@@ -93,9 +95,13 @@ describe('parseDocument without OCR', () => {
     const ocr = { mode: 'off' as const, languages: ['eng'], recognizer: recognizer() };
     await expect(parseDocument(scan(), PDF_MIME, undefined, { ocr })).rejects.toMatchObject({
       code: 'NO_TEXT_LAYER',
-      message: expect.stringMatching(/looks scanned\. OCR is turned off for this knowledge base: set its OCR setting to "auto"/),
+      message: expect.stringMatching(
+        /looks scanned\. OCR is turned off for this knowledge base: set its OCR setting to "auto"/,
+      ),
     });
-    await expect(parseDocument(Buffer.from([0x89, 0x50, 0x4e, 0x47]), PNG_MIME, undefined, { ocr })).rejects.toMatchObject({
+    await expect(
+      parseDocument(Buffer.from([0x89, 0x50, 0x4e, 0x47]), PNG_MIME, undefined, { ocr }),
+    ).rejects.toMatchObject({
       code: 'NO_TEXT_LAYER',
       message: expect.stringContaining('OCR is turned off'),
     });

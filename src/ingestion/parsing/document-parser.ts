@@ -55,7 +55,9 @@ const PARSERS: Record<string, Parser> = {
   [TSV_MIME]: async (data) => parseDelimited(data, '\t'),
   [MARKDOWN_MIME]: async (data) => ({ blocks: markdownBlocks(decodeText(data)) }),
   [TEXT_MIME]: async (data) => ({ blocks: plainTextBlocks(decodeText(data)) }),
-  ...Object.fromEntries(IMAGE_MIMES.map((mime): [string, Parser] => [mime, (data, _, options) => parseImage(data, options.ocr)])),
+  ...Object.fromEntries(
+    IMAGE_MIMES.map((mime): [string, Parser] => [mime, (data, _, options) => parseImage(data, options.ocr)]),
+  ),
 };
 
 /** Reads a stored original into headings, paragraphs and tables; coded IngestionErrors for files that cannot be read. */

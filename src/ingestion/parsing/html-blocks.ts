@@ -21,7 +21,8 @@ const SKIPPED = new Set([
   'link',
 ]);
 /** Navigation and page furniture, dropped when the main content has to be found without Readability. */
-export const PAGE_FURNITURE = 'nav, header, footer, aside, form, [role="navigation"], [role="banner"], [role="contentinfo"], [aria-hidden="true"]';
+export const PAGE_FURNITURE =
+  'nav, header, footer, aside, form, [role="navigation"], [role="banner"], [role="contentinfo"], [aria-hidden="true"]';
 /** Elements that end the paragraph before them and start a new one. */
 const BLOCK_ELEMENTS = new Set([
   'p',

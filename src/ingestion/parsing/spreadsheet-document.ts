@@ -63,7 +63,12 @@ export function parseDelimited(data: Buffer, delimiter: ',' | '\t'): ParsedDocum
       `The ${delimiter === ',' ? 'CSV' : 'TSV'} file cannot be read as a table: ${(err as Error).message}`,
     );
   }
-  return { blocks: sheetBlocks(records.map((cells, i) => ({ row: i + 1, cells })), undefined) };
+  return {
+    blocks: sheetBlocks(
+      records.map((cells, i) => ({ row: i + 1, cells })),
+      undefined,
+    ),
+  };
 }
 
 function cellText(cell: ExcelJS.Cell): string {
@@ -103,5 +108,12 @@ function sheetBlocks(rows: Array<{ row: number; cells: string[] }>, sheet: strin
 }
 
 function markdownRow(cells: string[]): string {
-  return `| ${cells.map((c) => c.replace(/\s*\r?\n\s*/g, ' ').replace(/\|/g, '\\|').trim()).join(' | ')} |`;
+  return `| ${cells
+    .map((c) =>
+      c
+        .replace(/\s*\r?\n\s*/g, ' ')
+        .replace(/\|/g, '\\|')
+        .trim(),
+    )
+    .join(' | ')} |`;
 }

@@ -17,7 +17,10 @@ export function elements(root: DomElement | undefined | null, tag: string): DomE
 }
 
 /** Id → target part of an OOXML relationships part, targets resolved against the part they belong to. */
-export async function relationships(zip: ZipArchive, part: string): Promise<Map<string, { target: string; type: string }>> {
+export async function relationships(
+  zip: ZipArchive,
+  part: string,
+): Promise<Map<string, { target: string; type: string }>> {
   const dir = path.posix.dirname(part);
   const rels = await readXmlPart(zip, path.posix.join(dir, '_rels', `${path.posix.basename(part)}.rels`));
   const map = new Map<string, { target: string; type: string }>();

@@ -88,7 +88,10 @@ describe('splitIntoChunks: tables and locations', () => {
     kind: 'table',
     text: '| 代码 | name |\n| --- | --- |',
     sheet: 'Countries',
-    rows: Array.from({ length: rows }, (_, i) => ({ row: i + 2, text: `| C${i} | Country number ${i} with a longer name |` })),
+    rows: Array.from({ length: rows }, (_, i) => ({
+      row: i + 2,
+      text: `| C${i} | Country number ${i} with a longer name |`,
+    })),
   });
 
   it('splits a table between rows, repeats the header in every chunk and cites the sheet and rows', () => {

@@ -180,7 +180,12 @@ function tablePieces(table: TextBlock, size: number): Array<Omit<TextChunk, 'ord
       content,
       pageFrom: table.page ?? null,
       pageTo: table.page ?? null,
-      location: { kind: 'rows', ...(table.sheet ? { sheet: table.sheet } : {}), from: rows[0], to: rows[rows.length - 1] },
+      location: {
+        kind: 'rows',
+        ...(table.sheet ? { sheet: table.sheet } : {}),
+        from: rows[0],
+        to: rows[rows.length - 1],
+      },
       tokenCount: estimateTokens(content),
     });
     lines = [];

@@ -36,6 +36,9 @@ export class KnowledgeBaseSettingsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(8)
-  @Matches(OCR_LANGUAGE, { each: true, message: 'ocrLanguages must be Tesseract language codes such as chi_sim, chi_tra, eng' })
+  @Matches(OCR_LANGUAGE, {
+    each: true,
+    message: 'ocrLanguages must be Tesseract language codes such as chi_sim, chi_tra, eng',
+  })
   ocrLanguages?: string[];
 }

@@ -159,7 +159,8 @@ const zhCN: typeof en = {
     duplicate: '重复：该知识库中已有相同文件',
     tooBig: '文件过大：{message}',
     wrongType: '类型不支持：{message}',
-    localWrongType: '类型不支持：只接受 PDF、.docx、.xlsx、.csv、.tsv、.pptx、.epub、.html、.md、.txt 和 PNG/JPEG/TIFF/WebP 图片',
+    localWrongType:
+      '类型不支持：只接受 PDF、.docx、.xlsx、.csv、.tsv、.pptx、.epub、.html、.md、.txt 和 PNG/JPEG/TIFF/WebP 图片',
     failed: '失败：{message}',
     done: '{ok} 个已接收，{dup} 个重复，{bad} 个被拒绝',
     keyboardHint: '按 Enter 或空格键选择文件',

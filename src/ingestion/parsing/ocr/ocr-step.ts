@@ -77,10 +77,19 @@ export async function imageToPdf(image: Buffer): Promise<Buffer> {
       await run('img2pdf', [input, '-o', output], { timeout: 120_000 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new IngestionError('NO_TEXT_LAYER', `Images are read by OCR, which is not installed on the worker: ${OCR_INSTALL_HINT}.`);
+        throw new IngestionError(
+          'NO_TEXT_LAYER',
+          `Images are read by OCR, which is not installed on the worker: ${OCR_INSTALL_HINT}.`,
+        );
       }
-      const stderr = String((err as { stderr?: string }).stderr ?? '').trim().split('\n').pop();
-      throw new IngestionError('CORRUPT_FILE', `The image is damaged and cannot be read: ${stderr || (err as Error).message}`);
+      const stderr = String((err as { stderr?: string }).stderr ?? '')
+        .trim()
+        .split('\n')
+        .pop();
+      throw new IngestionError(
+        'CORRUPT_FILE',
+        `The image is damaged and cannot be read: ${stderr || (err as Error).message}`,
+      );
     }
     return await fs.promises.readFile(output);
   } finally {

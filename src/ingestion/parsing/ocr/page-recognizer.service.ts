@@ -9,9 +9,7 @@ import { IngestionError } from '../../ingestion-errors';
 import { findOcrTools, OCR_INSTALL_HINT } from './ocr-tools';
 import { OCRMYPDF_PLUGIN_SOURCE, PAGE_DONE_MARKER, TESSERACT_CONFIG } from './ocrmypdf-plugin';
 
-export type OcrProgress =
-  | { state: 'waiting' }
-  | { state: 'recognizing'; pagesDone: number; pageCount: number };
+export type OcrProgress = { state: 'waiting' } | { state: 'recognizing'; pagesDone: number; pageCount: number };
 
 export interface OcrRequest {
   /** The PDF whose pages are recognized. */
