@@ -61,6 +61,13 @@ export class DocumentFileStore {
     return this.pathOf(storageKey) + SEARCHABLE_COPY_SUFFIX;
   }
 
+  /** The searchable copy of an original, opened for reading, or undefined when there is none. */
+  async openSearchableCopy(storageKey: string): Promise<{ stream: fs.ReadStream; sizeBytes: number } | undefined> {
+    const copy = this.searchableCopyPath(storageKey);
+    const stat = await fs.promises.stat(copy).catch(() => undefined);
+    return stat ? { stream: fs.createReadStream(copy), sizeBytes: stat.size } : undefined;
+  }
+
   /** Keeps the searchable copy of an original, replacing an earlier one in one step (write, then rename). */
   async writeSearchableCopy(storageKey: string, data: Buffer): Promise<void> {
     const target = this.searchableCopyPath(storageKey);

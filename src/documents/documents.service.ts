@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { ReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
@@ -215,17 +214,10 @@ export class DocumentsService {
    */
   async openOriginal(id: string, searchable = false): Promise<StoredOriginal> {
     const doc = await this.findDocument(id);
-    if (searchable) {
-      const copy = this.files.searchableCopyPath(doc.storageKey);
-      const stat = await fs.promises.stat(copy).catch(() => undefined);
-      if (stat) {
-        return {
-          stream: fs.createReadStream(copy),
-          filename: /\.pdf$/i.test(doc.filename) ? doc.filename : `${doc.filename}.pdf`,
-          mimeType: 'application/pdf',
-          sizeBytes: stat.size,
-        };
-      }
+    const copy = searchable ? await this.files.openSearchableCopy(doc.storageKey) : undefined;
+    if (copy) {
+      const filename = /\.pdf$/i.test(doc.filename) ? doc.filename : `${doc.filename}.pdf`;
+      return { ...copy, filename, mimeType: 'application/pdf' };
     }
     if (!(await this.files.exists(doc.storageKey))) {
       throw new DomainError('FILE_MISSING', `The stored original of "${doc.filename}" is missing from DATA_DIR.`, 410);

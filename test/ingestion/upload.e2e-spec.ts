@@ -88,14 +88,7 @@ describe('Uploading documents', () => {
     const kb = await api.createKnowledgeBase();
     const data = Buffer.from('原文 "quoted"; text');
     const [doc] = await api.uploadOk(kb.id, [{ name: '报告 "final"; v2.txt', data }]);
-    const res = await api
-      .get(`/api/documents/${doc.id}/file`)
-      .buffer(true)
-      .parse((r, cb) => {
-        const parts: Buffer[] = [];
-        r.on('data', (c: Buffer) => parts.push(c));
-        r.on('end', () => cb(null, Buffer.concat(parts)));
-      });
+    const res = await api.download(`/api/documents/${doc.id}/file`);
     expect(res.status).toBe(200);
     expect(Buffer.compare(res.body as Buffer, data)).toBe(0);
     expect(res.headers['content-disposition']).toBe(

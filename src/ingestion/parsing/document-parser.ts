@@ -12,7 +12,6 @@ import {
   TSV_MIME,
   XLSX_MIME,
 } from '../../documents/upload/file-type';
-import { withZipArchive } from '../../documents/upload/zip-archive';
 import { IngestionError } from '../ingestion-errors';
 import { parseEpub } from './epub-document';
 import { headingLevel } from './heading-detector';
@@ -25,7 +24,7 @@ import { extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
 import { parsePptx } from './presentation-document';
 import { parseDelimited, parseXlsx } from './spreadsheet-document';
 import { decodeText } from './text-decoding';
-import { corruptArchive } from './zip-errors';
+import { readZipDocument } from './zip-errors';
 
 export { decodeText } from './text-decoding';
 
@@ -99,9 +98,7 @@ async function parsePdf(
 /** Word's heading styles ("heading 1" … "heading 6") come out as <h1>…<h6> in mammoth's HTML. */
 async function docxHtml(data: Buffer): Promise<string> {
   // mammoth inflates the archive by itself: prove first that it stays within the ZIP limits.
-  await withZipArchive(data, (zip) => zip.verifyAll()).catch((err: unknown) => {
-    throw corruptArchive('Word document', err);
-  });
+  await readZipDocument(data, 'Word document', (zip) => zip.verifyAll());
   try {
     return (await mammoth.convertToHtml({ buffer: data })).value;
   } catch (err) {

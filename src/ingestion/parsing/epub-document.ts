@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { withZipArchive, ZipArchive } from '../../documents/upload/zip-archive';
+import { ZipArchive } from '../../documents/upload/zip-archive';
 import { IngestionError } from '../ingestion-errors';
 import { htmlElementBlocks, parseHtmlDocument } from './html-blocks';
 import { ParsedDocument, TextBlock } from './parsed-document';
 import { elements, readXmlPart, resolvePart } from './xml-parts';
-import { corruptArchive } from './zip-errors';
+import { readZipDocument } from './zip-errors';
 
 const CONTAINER = 'META-INF/container.xml';
 const XHTML_TYPES = new Set(['application/xhtml+xml', 'text/html']);
@@ -15,11 +15,7 @@ const XHTML_TYPES = new Set(['application/xhtml+xml', 'text/html']);
  * entry) heads it; the text is read like an HTML page's.
  */
 export async function parseEpub(data: Buffer): Promise<ParsedDocument> {
-  try {
-    return await withZipArchive(data, readBook);
-  } catch (err) {
-    throw corruptArchive('EPUB book', err);
-  }
+  return readZipDocument(data, 'EPUB book', readBook);
 }
 
 async function readBook(zip: ZipArchive): Promise<ParsedDocument> {

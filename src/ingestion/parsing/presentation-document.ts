@@ -1,9 +1,9 @@
-import { withZipArchive, ZipArchive } from '../../documents/upload/zip-archive';
+import { ZipArchive } from '../../documents/upload/zip-archive';
 import { IngestionError } from '../ingestion-errors';
 import type { DomElement } from './html-blocks';
 import { ParsedDocument, TextBlock } from './parsed-document';
 import { elements, readXmlPart, relationships } from './xml-parts';
-import { corruptArchive } from './zip-errors';
+import { readZipDocument } from './zip-errors';
 
 const PRESENTATION = 'ppt/presentation.xml';
 const TITLE_PLACEHOLDERS = new Set(['title', 'ctrTitle']);
@@ -15,11 +15,7 @@ const FURNITURE_PLACEHOLDERS = new Set(['sldNum', 'dt', 'ftr', 'hdr']);
  * heading, its other text boxes (and tables) paragraphs, and its speaker notes a paragraph after them.
  */
 export async function parsePptx(data: Buffer): Promise<ParsedDocument> {
-  try {
-    return await withZipArchive(data, readPresentation);
-  } catch (err) {
-    throw corruptArchive('PowerPoint presentation', err);
-  }
+  return readZipDocument(data, 'PowerPoint presentation', readPresentation);
 }
 
 async function readPresentation(zip: ZipArchive): Promise<ParsedDocument> {

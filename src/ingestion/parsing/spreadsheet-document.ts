@@ -1,10 +1,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { withZipArchive } from '../../documents/upload/zip-archive';
 import { IngestionError } from '../ingestion-errors';
 import { ParsedDocument, TableRow, TextBlock } from './parsed-document';
 import { decodeText } from './text-decoding';
-import { corruptArchive } from './zip-errors';
+import { readZipDocument } from './zip-errors';
 
 /** Longest cell text kept in a table (a cell holding a whole essay would crowd out its row). */
 const MAX_CELL_CHARS = 2000;
@@ -17,9 +16,7 @@ const MAX_CELL_CHARS = 2000;
  */
 export async function parseXlsx(data: Buffer): Promise<ParsedDocument> {
   // exceljs inflates the archive by itself: prove first that it stays within the ZIP limits.
-  await withZipArchive(data, (zip) => zip.verifyAll()).catch((err: unknown) => {
-    throw corruptArchive('Excel workbook', err);
-  });
+  await readZipDocument(data, 'Excel workbook', (zip) => zip.verifyAll());
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(data as unknown as ArrayBuffer);

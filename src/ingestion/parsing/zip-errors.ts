@@ -1,4 +1,4 @@
-import { ZipArchiveError } from '../../documents/upload/zip-archive';
+import { withZipArchive, ZipArchive, ZipArchiveError } from '../../documents/upload/zip-archive';
 import { IngestionError } from '../ingestion-errors';
 
 /** A ZIP-based document that cannot be opened, or that inflates beyond the limits, as a coded failure. */
@@ -13,4 +13,17 @@ export function corruptArchive(what: string, err: unknown): Error {
     );
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Opens a ZIP-based document, reads it with `read` and closes it; archive problems become CORRUPT_FILE. */
+export async function readZipDocument<T>(
+  data: Buffer,
+  what: string,
+  read: (zip: ZipArchive) => Promise<T>,
+): Promise<T> {
+  try {
+    return await withZipArchive(data, read);
+  } catch (err) {
+    throw corruptArchive(what, err);
+  }
 }

@@ -166,6 +166,16 @@ export function unpaperPageWithFurniture(): Buffer {
   );
 }
 
+/** One page of a corpus PDF as a grey PNG file, rendered by pdftoppm at `dpi` (to an A4 sheet's pixels with `a4`). */
+function renderPage(source: string, page: number, prefix: string, dpi: number, a4 = false): string {
+  const size = a4
+    ? ['-scale-to-x', String(Math.round((210 / 25.4) * dpi)), '-scale-to-y', String(Math.round((297 / 25.4) * dpi))]
+    : [];
+  const args = ['-f', String(page), '-l', String(page), '-r', String(dpi), ...size, '-gray', '-png', '-singlefile'];
+  execFileSync('pdftoppm', [...args, path.join(CORPUS_DIR, source), prefix]);
+  return `${prefix}.png`;
+}
+
 /**
  * Corpus pages "scanned": rendered to grey images by pdftoppm at `dpi`, optionally rotated or scaled to
  * an A4 sheet (2480 × 3508 pixels at 300 dpi), and put into a PDF by img2pdf, so the PDF has pictures of
@@ -178,29 +188,9 @@ export function scannedPdf(
 ): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-scan-'));
   try {
-    const images: string[] = [];
-    for (const page of pages) {
-      const prefix = path.join(dir, `page-${page}`);
-      const dpi = options.dpi ?? 300;
-      const a4 = options.a4
-        ? ['-scale-to-x', String(Math.round((210 / 25.4) * dpi)), '-scale-to-y', String(Math.round((297 / 25.4) * dpi))]
-        : [];
-      execFileSync('pdftoppm', [
-        '-f',
-        String(page),
-        '-l',
-        String(page),
-        '-r',
-        String(dpi),
-        ...a4,
-        '-gray',
-        '-png',
-        '-singlefile',
-        path.join(CORPUS_DIR, source),
-        prefix,
-      ]);
-      images.push(`${prefix}.png`);
-    }
+    const images = pages.map((page) =>
+      renderPage(source, page, path.join(dir, `page-${page}`), options.dpi ?? 300, options.a4),
+    );
     const args = [...images, '-o', path.join(dir, 'scan.pdf')];
     if (options.rotate) args.unshift('--rotation', String(options.rotate));
     execFileSync('img2pdf', args);
@@ -214,21 +204,7 @@ export function scannedPdf(
 export function pageImage(source: string, page: number, dpi = 300): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhiku-image-'));
   try {
-    const prefix = path.join(dir, 'page');
-    execFileSync('pdftoppm', [
-      '-f',
-      String(page),
-      '-l',
-      String(page),
-      '-r',
-      String(dpi),
-      '-gray',
-      '-png',
-      '-singlefile',
-      path.join(CORPUS_DIR, source),
-      prefix,
-    ]);
-    return fs.readFileSync(`${prefix}.png`);
+    return fs.readFileSync(renderPage(source, page, path.join(dir, 'page'), dpi));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -115,6 +115,17 @@ export class IngestionClient {
     return res.body.documents;
   }
 
+  /** GET a file route; resolves with the response, whose body is the bytes. */
+  download(path: string): request.Test {
+    return this.get(path)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
+  }
+
   async document(id: string): Promise<DocumentBody> {
     const res = await this.get(`/api/documents/${id}`);
     if (res.status !== 200) throw new Error(`document ${id}: ${res.status} ${JSON.stringify(res.body)}`);
