@@ -236,7 +236,10 @@ export class IngestionPipelineService implements OnModuleDestroy {
           signal: this.stopping.signal,
         },
       },
-    );
+    ).catch((err: unknown) => {
+      this.checkStopping(); // OCR stopped by our own shutdown is not the document's failure
+      throw err;
+    });
     const pageCount = parsed.pageCount ?? null;
     // The PDF viewer opens this copy, so the recognized text of scans can be selected and searched.
     if (parsed.searchablePdf) await this.files.writeSearchableCopy(doc.storageKey, parsed.searchablePdf);

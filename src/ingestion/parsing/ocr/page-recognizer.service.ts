@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { IngestionError } from '../../ingestion-errors';
@@ -61,11 +61,27 @@ class OcrQueue {
  * their share of the machine.
  */
 @Injectable()
-export class PageRecognizer {
+export class PageRecognizer implements OnApplicationBootstrap {
   private readonly logger = new Logger(PageRecognizer.name);
   private readonly queue = new OcrQueue();
+  /** An ocrmypdf run is going on (others wait in the queue). */
+  private busy = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'ocrConcurrency' | 'ocrLanguages'>) {}
+
+  /** Says once at worker start whether scans and images can be read, and with which languages. */
+  async onApplicationBootstrap(): Promise<void> {
+    const tools = await findOcrTools();
+    if (!tools.available) {
+      this.logger.warn(`${tools.problem}; scanned PDFs and images will fail with NO_TEXT_LAYER`);
+      return;
+    }
+    const missing = this.config.ocrLanguages.filter((l) => !tools.languages.includes(l));
+    const note = missing.length ? `; OCR_LANGUAGES not installed: ${missing.join(', ')}` : '';
+    this.logger.log(
+      `OCR ready: ${this.config.ocrConcurrency} page(s) at once, languages ${tools.languages.join(', ')}${note}`,
+    );
+  }
 
   get defaultLanguages(): string[] {
     return this.config.ocrLanguages;
@@ -90,8 +106,6 @@ export class PageRecognizer {
     if (this.queue.waiting > 0 || this.busy) await request.onProgress?.({ state: 'waiting' });
     return this.queue.run(() => this.runOcrmypdf(request));
   }
-
-  private busy = false;
 
   private async runOcrmypdf(request: OcrRequest): Promise<Buffer> {
     this.busy = true;
