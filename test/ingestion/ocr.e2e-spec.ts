@@ -157,7 +157,7 @@ describe('OCR of scanned PDFs and images', () => {
   );
 
   it(
-    'PNG, JPEG, TIFF and WebP images upload as documents of one page each, read by OCR',
+    'PNG, JPEG, TIFF and WebP images upload as documents of one page each, read by OCR one document at a time',
     async () => {
       const png = pageImage('R-intro.pdf', 11, 200);
       const { execFileSync } = await import('node:child_process');
@@ -177,6 +177,7 @@ describe('OCR of scanned PDFs and images', () => {
         { name: 'page.tiff', data: convert('TIFF') },
         { name: 'page.webp', data: convert('WEBP') },
       ];
+      const events = await openEventStream(`${t.url}/api/knowledge-bases/${kbId}/events`, api.headers);
       const uploaded = await api.uploadOk(kbId, files);
       for (const u of uploaded) {
         const doc = await api.waitFor(u.id, undefined, OCR_TIMEOUT_MS);
@@ -189,6 +190,10 @@ describe('OCR of scanned PDFs and images', () => {
         // The original image is kept as uploaded; the searchable copy is a PDF.
         expect((await searchableCopy(u.id)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
       }
+      events.close();
+      // Two documents are parsed at once (INGESTION_CONCURRENCY), but OCR runs one at a time: the other waits.
+      const details = events.events.map((e) => e.data.document?.statusDetail);
+      expect(details).toContain('Waiting for OCR (another document is being recognized)');
     },
     OCR_TIMEOUT_MS,
   );
