@@ -14,6 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
@@ -211,6 +212,8 @@ async function main(): Promise<void> {
         Array.from({ length: run.count }, (_, i) => run.first + i),
         { a4: true },
       );
+      const cpuBefore = childCpuSeconds(worker.pid);
+      const loadBefore = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       const [ocr, text] = await Promise.all([
         ingestTimed(client, api.url, `ocr ${run.label}`, [{ name: 'scan.pdf', data: scan }], {
           ocrLanguages: run.languages,
@@ -221,8 +224,15 @@ async function main(): Promise<void> {
         ),
       ]);
       const ocrSeconds = seconds(ocr.firstOcrPage, ocr.chunking);
+      // ocrmypdf and its Tesseract processes are the worker's only child processes: their CPU time, counted
+      // by the kernel when they end, does not depend on what else the machine is doing.
+      const cpuPerPage = (childCpuSeconds(worker.pid) - cpuBefore) / run.count;
+      const cores = Math.min(ocrConcurrency, os.availableParallelism());
       console.log(
-        `  ${run.label.padEnd(8)} (${run.languages.join('+')})  ${run.count} pages in ${fmt(ocrSeconds)} s = ${fmt(run.count / ocrSeconds, 2)} pages/s   (target ≥ 1)`,
+        `  ${run.label.padEnd(8)} (${run.languages.join('+')})  ${run.count} pages in ${fmt(ocrSeconds)} s = ${fmt(run.count / ocrSeconds, 2)} pages/s   (target ≥ 1; load average ${loadBefore} before)`,
+      );
+      console.log(
+        `    CPU ${fmt(cpuPerPage, 2)} s per page → ${fmt(cores / cpuPerPage, 2)} pages/s on ${cores} idle cores`,
       );
       const during = text.ready! < ocr.chunking!;
       console.log(
@@ -275,6 +285,13 @@ async function ingestTimed(
   times.ready = done.receivedAt;
   times.chunkCount = (await client.document(doc.id)).chunkCount;
   return times;
+}
+
+/** CPU seconds (user + system) of the process's finished child processes, from /proc/<pid>/stat. */
+function childCpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 function ocrVersion(): string {
