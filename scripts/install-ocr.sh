@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the OCR tools zhiku's workers use for scanned PDFs and images, from Debian's packages:
-# ocrmypdf (with Ghostscript, qpdf, pikepdf), Tesseract 5 with Simplified Chinese, Traditional Chinese and
-# English, img2pdf (images → PDF), poppler-utils (pdftoppm, pdftotext) and unpaper. The Dockerfile installs
-# the same list. Idempotent: quick when everything is there.
+# ocrmypdf (with Ghostscript and pikepdf), Tesseract 5 with Simplified Chinese, Traditional Chinese and
+# English, img2pdf (images → PDF), poppler-utils (pdftoppm, pdftotext), qpdf (takes the scanned pages of a
+# mixed PDF out and puts them back) and unpaper. The Dockerfile installs the same list. Idempotent: quick
+# when everything is there.
 set -euo pipefail
 
 OCR_PACKAGES=(
@@ -14,6 +15,7 @@ OCR_PACKAGES=(
   tesseract-ocr-osd
   img2pdf
   poppler-utils
+  qpdf
   unpaper
 )
 

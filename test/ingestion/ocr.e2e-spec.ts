@@ -4,6 +4,7 @@ import { characterAccuracy, comparable, pdfPageText } from './support/character-
 import { openEventStream } from './support/event-stream';
 import { joinPdfs, pageImage, scannedPdf } from './support/format-fixtures';
 import { ChunkBody, CORPUS_DIR, DocumentBody, IngestionClient } from './support/ingestion-client';
+import { textPdf } from './support/pdf-fixtures';
 
 const OCR_TIMEOUT_MS = 300_000;
 /** Character accuracy the recognized text of a print-quality scan must reach against the original's text layer. */
@@ -140,6 +141,18 @@ describe('OCR of scanned PDFs and images', () => {
     },
     OCR_TIMEOUT_MS,
   );
+
+  it('a text PDF with a blank page is not sent to OCR (no picture to read there)', async () => {
+    const withBlank = joinPdfs([
+      { source: 'R-data.pdf', page: 5 },
+      { data: textPdf([[]]) },
+      { source: 'R-data.pdf', page: 6 },
+    ]);
+    const { doc } = await ingest('with-blank.pdf', withBlank);
+    expect(doc).toMatchObject({ status: 'ready', pageCount: 3 });
+    // No searchable copy was made: the original comes back.
+    expect(Buffer.compare(await searchableCopy(doc.id), withBlank)).toBe(0);
+  });
 
   it(
     'a page scanned sideways and a 150-dpi scan are read too',

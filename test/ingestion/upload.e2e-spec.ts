@@ -191,7 +191,7 @@ describe('Uploading documents', () => {
         'scan.pdf',
         () => imageOnlyPdf(2),
         'NO_TEXT_LAYER',
-        /no extractable text, and OCR found none/,
+        /no extractable text\. Its pages without text hold no scanned pictures/,
       ],
       [
         'an encrypted PDF',

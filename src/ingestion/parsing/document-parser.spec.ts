@@ -96,7 +96,7 @@ describe('parseDocument without OCR', () => {
     await expect(parseDocument(scan(), PDF_MIME, undefined, { ocr })).rejects.toMatchObject({
       code: 'NO_TEXT_LAYER',
       message: expect.stringMatching(
-        /looks scanned\. OCR is turned off for this knowledge base: set its OCR setting to "auto"/,
+        /no extractable text\. OCR is turned off for this knowledge base: set its OCR setting to "auto"/,
       ),
     });
     await expect(

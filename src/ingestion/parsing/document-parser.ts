@@ -89,7 +89,7 @@ async function parsePdf(
       'NO_TEXT_LAYER',
       searchablePdf
         ? 'This PDF has no extractable text, and OCR found none on its pages either (blank pages, or pictures without writing).'
-        : `This PDF has no extractable text; it looks scanned. ${notRecognizedBecause ? notRecognizedBecause.charAt(0).toUpperCase() + notRecognizedBecause.slice(1) : 'Run it through OCR (e.g. ocrmypdf) and upload the result'}.`,
+        : `This PDF has no extractable text. ${notRecognizedBecause ?? 'Run it through OCR (e.g. ocrmypdf) and upload the result'}.`,
     );
   }
   return { blocks: cleanPdfPages(pages), pageCount: pages.length, searchablePdf };

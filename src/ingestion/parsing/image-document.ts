@@ -10,13 +10,9 @@ import { extractPdfPages } from './pdf-text-extractor';
  */
 export async function parseImage(data: Buffer, ocr: OcrContext | undefined): Promise<ParsedDocument> {
   const reason = await whyNotRecognized(ocr);
-  if (reason) throw new IngestionError('NO_TEXT_LAYER', `An image has no text layer to read. ${capitalize(reason)}.`);
+  if (reason) throw new IngestionError('NO_TEXT_LAYER', `An image has no text layer to read. ${reason}.`);
   const pdf = await imageToPdf(data);
   const blank = (await extractPdfPages(pdf)).map((p) => ({ num: p.num, text: '' }));
-  const { pages, searchablePdf } = await recognizePagesWithoutText(pdf, blank, ocr);
+  const { pages, searchablePdf } = await recognizePagesWithoutText(pdf, blank, ocr, true);
   return { blocks: cleanPdfPages(pages), pageCount: pages.length, searchablePdf };
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
