@@ -50,8 +50,8 @@ const PARSERS: Record<string, Parser> = {
   [PPTX_MIME]: (data) => parsePptx(data),
   [EPUB_MIME]: (data) => parseEpub(data),
   [HTML_MIME]: (data) => parseHtml(data),
-  [CSV_MIME]: async (data) => parseDelimited(data, ','),
-  [TSV_MIME]: async (data) => parseDelimited(data, '\t'),
+  [CSV_MIME]: async (data) => parseDelimited(data, 'csv'),
+  [TSV_MIME]: async (data) => parseDelimited(data, 'tsv'),
   [MARKDOWN_MIME]: async (data) => ({ blocks: markdownBlocks(decodeText(data)) }),
   [TEXT_MIME]: async (data) => ({ blocks: plainTextBlocks(decodeText(data)) }),
   ...Object.fromEntries(

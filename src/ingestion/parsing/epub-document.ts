@@ -28,6 +28,8 @@ async function readBook(zip: ZipArchive): Promise<ParsedDocument> {
   for (const item of elements(pkg, 'item')) {
     const id = item.getAttribute('id');
     const href = item.getAttribute('href');
+    // The table of contents (EPUB 3's nav document) repeats the chapter titles: not content.
+    if (/\bnav\b/.test(item.getAttribute('properties') ?? '')) continue;
     if (id && href) manifest.set(id, { href: resolvePart(dir, href), type: item.getAttribute('media-type') ?? '' });
   }
   const chapters = elements(pkg, 'itemref')

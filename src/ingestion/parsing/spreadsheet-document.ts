@@ -41,11 +41,20 @@ export async function parseXlsx(data: Buffer): Promise<ParsedDocument> {
   return { blocks };
 }
 
-/** A CSV or TSV file as one table (header = first record); row numbers count records, the header is row 1. */
-export function parseDelimited(data: Buffer, delimiter: ',' | '\t'): ParsedDocument {
+/**
+ * A CSV or TSV file as one table (header = first record); row numbers count records, the header is row 1.
+ * A .csv whose first line has more semicolons than commas (Excel's export in many European locales) is
+ * read with ";".
+ */
+export function parseDelimited(data: Buffer, format: 'csv' | 'tsv'): ParsedDocument {
+  const text = decodeText(data);
+  const lineEnd = text.indexOf('\n');
+  const firstLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  const count = (char: string): number => firstLine.split(char).length - 1;
+  const delimiter = format === 'tsv' ? '\t' : count(';') > count(',') ? ';' : ',';
   let records: string[][];
   try {
-    records = parseCsv(decodeText(data), {
+    records = parseCsv(text, {
       delimiter,
       bom: true,
       relax_column_count: true,
@@ -57,7 +66,7 @@ export function parseDelimited(data: Buffer, delimiter: ',' | '\t'): ParsedDocum
     if (err instanceof IngestionError) throw err;
     throw new IngestionError(
       'CORRUPT_FILE',
-      `The ${delimiter === ',' ? 'CSV' : 'TSV'} file cannot be read as a table: ${(err as Error).message}`,
+      `The ${format.toUpperCase()} file cannot be read as a table: ${(err as Error).message}`,
     );
   }
   return {
