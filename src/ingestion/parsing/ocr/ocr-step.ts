@@ -36,6 +36,17 @@ export interface OcrOutcome {
   notRecognizedBecause?: string;
 }
 
+const HANZI_GAP =
+  /([\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]) +(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])/gu;
+
+/**
+ * Tesseract's Chinese models put a space between characters (it writes each as a "word"); Chinese is
+ * written without spaces, so between two CJK characters (or CJK punctuation) of recognized text they go.
+ */
+export function withoutSpacesBetweenHanzi(text: string): string {
+  return text.replace(HANZI_GAP, '$1');
+}
+
 /** 1-based numbers of the pages with (almost) no text of their own. */
 export function pagesWithoutText(pages: PageText[]): number[] {
   return pages.filter((p) => (p.text.match(/[\p{L}\p{N}]/gu)?.length ?? 0) < MIN_PAGE_LETTERS).map((p) => p.num);
@@ -80,7 +91,9 @@ export async function recognizePagesWithoutText(
       signal: ocr.signal,
     });
     // Page i of the recognized part is page missing[i - 1] of the document.
-    const recognized = new Map((await extractPdfPages(recognizedPart)).map((p) => [missing[p.num - 1], p.text]));
+    const recognized = new Map(
+      (await extractPdfPages(recognizedPart)).map((p) => [missing[p.num - 1], withoutSpacesBetweenHanzi(p.text)]),
+    );
     const searchablePdf = whole
       ? recognizedPart
       : await replacePages(original, recognizedPart, missing, pages.length, path.join(dir, 'searchable.pdf'));
