@@ -355,6 +355,7 @@ function toPromptSource(hit: SearchHit, index: number): PromptSource {
     title: hit.title,
     pageFrom: hit.pageFrom,
     pageTo: hit.pageTo,
+    location: hit.location ?? null,
     content: hit.content,
   };
 }

@@ -1,3 +1,4 @@
+import type { ChunkLocation } from '../documents/chunk-location';
 import type { ChatOptions } from '../llm/llm.types';
 import type { SearchMode, SearchTrace } from '../retrieval/retrieval.types';
 
@@ -10,6 +11,8 @@ export interface Citation {
   title: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows, for formats without PDF pages. */
+  location?: ChunkLocation | null;
   /** The start of the passage, for a preview. */
   snippet: string;
 }

@@ -18,6 +18,7 @@ export function toCitation(hit: SearchHit, index: number): Citation {
     title: hit.title,
     pageFrom: hit.pageFrom,
     pageTo: hit.pageTo,
+    location: hit.location ?? null,
     snippet: flat.length > SNIPPET_CHARS ? flat.slice(0, SNIPPET_CHARS) + '…' : flat,
   };
 }

@@ -1,4 +1,5 @@
 import { estimateTokens, isCjkChar } from '../common/text/token-estimate';
+import type { ChunkLocation } from '../documents/chunk-location';
 import type { ChatMessage } from '../llm/llm.types';
 
 export type AnswerLanguage = 'zh' | 'en';
@@ -96,7 +97,23 @@ export interface PromptSource {
   title: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows (formats without PDF pages). */
+  location?: ChunkLocation | null;
   content: string;
+}
+
+/** ", slides 3-4" / " 第 3-4 张幻灯片", ", sheet Budget, rows 2-41" / " 工作表 Budget 第 2-41 行". */
+function locationText(location: ChunkLocation, language: AnswerLanguage): string {
+  const range = location.to !== location.from ? `${location.from}-${location.to}` : `${location.from}`;
+  const plural = location.to !== location.from ? 's' : '';
+  if (language === 'zh') {
+    if (location.kind === 'slide') return ` 第 ${range} 张幻灯片`;
+    if (location.kind === 'chapter') return ` 第 ${range} 章`;
+    return `${location.sheet ? ` 工作表 ${location.sheet}` : ''} 第 ${range} 行`;
+  }
+  if (location.kind === 'slide') return `, slide${plural} ${range}`;
+  if (location.kind === 'chapter') return `, chapter${plural} ${range}`;
+  return `${location.sheet ? `, sheet ${location.sheet}` : ''}, row${plural} ${range}`;
 }
 
 export function formatSource(source: PromptSource, language: AnswerLanguage): string {
@@ -111,6 +128,8 @@ export function formatSource(source: PromptSource, language: AnswerLanguage): st
       language === 'zh'
         ? ` ${l.page} ${range} 页`
         : `, ${source.pageTo !== source.pageFrom ? l.pages : l.page} ${range}`;
+  } else if (source.location) {
+    where = locationText(source.location, language);
   }
   const name = language === 'zh' ? `《${source.documentName}》` : source.documentName;
   const heading = source.title ? ` — ${source.title}` : '';

@@ -33,6 +33,10 @@ export interface AppConfig {
   ingestionReconcileSec: number;
   /** Seconds an Ollama request may take before it counts as failed. */
   ollamaTimeoutSec: number;
+  /** Pages one worker process recognizes at once (OCR of scans and images; one CPU core each). */
+  ocrConcurrency: number;
+  /** Tesseract languages for OCR, e.g. ["chi_sim", "eng"]; a knowledge base may set its own. */
+  ocrLanguages: string[];
   adminEmail?: string;
   adminPassword?: string;
   jwtSecret?: string;
@@ -145,6 +149,12 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   if (!['auto', 'always', 'never'].includes(httpsHeaders)) {
     problems.push(`HTTPS_HEADERS must be one of auto, always, never, got "${httpsHeaders}"`);
   }
+  const ocrLanguages = (read('OCR_LANGUAGES', 'chi_sim+eng') as string).split(/[+,\s]+/).filter(Boolean);
+  if (!ocrLanguages.length || !ocrLanguages.every((l) => OCR_LANGUAGE.test(l))) {
+    problems.push(
+      `OCR_LANGUAGES must be Tesseract language codes joined by +, e.g. chi_sim+eng, got "${read('OCR_LANGUAGES')}"`,
+    );
+  }
   const jwtSecret = read('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters');
 
@@ -168,6 +178,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     ingestionConcurrency: int('INGESTION_CONCURRENCY', 2, 1, 32),
     ingestionReconcileSec: int('INGESTION_RECONCILE_SEC', 60, 1, 86_400),
     ollamaTimeoutSec: int('OLLAMA_TIMEOUT_SEC', 300, 1, 86_400),
+    ocrConcurrency: int('OCR_CONCURRENCY', 2, 1, 64),
+    ocrLanguages,
     adminEmail,
     adminPassword,
     jwtSecret,
@@ -188,6 +200,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** A Tesseract language code: eng, chi_sim, chi_tra, deu, … */
+export const OCR_LANGUAGE = /^[a-z]{3}(?:_[a-z]{3,4})?$/;
 
 /** TRUST_PROXY in the forms Express accepts; undefined when it is none of them. */
 function parseTrustProxy(raw: string): AppConfig['trustProxy'] | undefined {

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { ChunkLocation } from './chunk-location';
 
 /**
  * A passage of a document. `embedding` (halfvec, any dimension) and `searchVector` (tsvector of the
@@ -36,6 +37,10 @@ export class Chunk {
 
   @Column({ type: 'int', nullable: true })
   pageTo: number | null;
+
+  /** Slides, chapters or a sheet's rows, for formats without PDF pages (see ChunkLocation). */
+  @Column({ type: 'jsonb', nullable: true })
+  location: ChunkLocation | null;
 
   @Column({ type: 'boolean', default: true })
   enabled: boolean;

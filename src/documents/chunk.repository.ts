@@ -8,6 +8,7 @@ import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
 import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { Chunk } from './chunk.entity';
+import type { ChunkLocation } from './chunk-location';
 
 /** A chunk ready to be written: its text, where it came from, and its embedding. */
 export interface ChunkWrite {
@@ -16,6 +17,8 @@ export interface ChunkWrite {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows, for formats without PDF pages. */
+  location?: ChunkLocation | null;
   tokenCount: number;
   embedding: number[];
   /** keywordText(title, content), when the caller computed it ahead (ingestion does, while chunking). */
@@ -113,11 +116,12 @@ export class ChunkRepository {
     if (!chunks.length) return;
     await this.db.query(
       `INSERT INTO chunks (document_id, ingest_run, knowledge_base_id, ordinal, title, content, page_from, page_to,
-                           token_count, embedding_dims, embedding, search_vector)
+                           token_count, embedding_dims, embedding, search_vector, location)
        SELECT $1, $12, $2, t.ordinal, t.title, t.content, t.page_from, t.page_to, t.token_count,
-              $3, t.embedding::halfvec, to_tsvector('${KEYWORD_TS_CONFIG}', t.keywords)
-         FROM unnest($4::int[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::text[], $11::text[])
-              AS t(ordinal, title, content, page_from, page_to, token_count, embedding, keywords)
+              $3, t.embedding::halfvec, to_tsvector('${KEYWORD_TS_CONFIG}', t.keywords), t.location::jsonb
+         FROM unnest($4::int[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::text[], $11::text[],
+                     $13::text[])
+              AS t(ordinal, title, content, page_from, page_to, token_count, embedding, keywords, location)
        ON CONFLICT (document_id, ingest_run, ordinal) DO NOTHING`,
       [
         documentId,
@@ -132,6 +136,7 @@ export class ChunkRepository {
         chunks.map((c) => toVectorLiteral(c.embedding)),
         chunks.map((c) => c.keywords ?? keywordText(c.title, c.content)),
         run,
+        chunks.map((c) => (c.location ? JSON.stringify(c.location) : null)),
       ],
     );
   }

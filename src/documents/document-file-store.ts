@@ -7,6 +7,8 @@ import { APP_CONFIG } from '../config/config.module';
 
 const UPLOADS_FOLDER = 'uploads';
 const STORAGE_KEY = /^uploads\/[0-9a-f-]{36}$/;
+/** The searchable PDF made by OCR from an original (a scan, an image) lives beside it under this suffix. */
+const SEARCHABLE_COPY_SUFFIX = '.searchable.pdf';
 
 /**
  * Originals under DATA_DIR, always under generated names (`uploads/<uuid>`): the user's file name is
@@ -44,7 +46,33 @@ export class DocumentFileStore {
     );
   }
 
+  /** Removes originals and their searchable copies. */
   async remove(...storageKeys: string[]): Promise<void> {
-    await Promise.all(storageKeys.map((key) => fs.promises.rm(this.pathOf(key), { force: true })));
+    await Promise.all(
+      storageKeys.flatMap((key) => [
+        fs.promises.rm(this.pathOf(key), { force: true }),
+        fs.promises.rm(this.searchableCopyPath(key), { force: true }),
+      ]),
+    );
+  }
+
+  /** Where the OCR'd searchable PDF of an original is kept (it may not exist). */
+  searchableCopyPath(storageKey: string): string {
+    return this.pathOf(storageKey) + SEARCHABLE_COPY_SUFFIX;
+  }
+
+  /** The searchable copy of an original, opened for reading, or undefined when there is none. */
+  async openSearchableCopy(storageKey: string): Promise<{ stream: fs.ReadStream; sizeBytes: number } | undefined> {
+    const copy = this.searchableCopyPath(storageKey);
+    const stat = await fs.promises.stat(copy).catch(() => undefined);
+    return stat ? { stream: fs.createReadStream(copy), sizeBytes: stat.size } : undefined;
+  }
+
+  /** Keeps the searchable copy of an original, replacing an earlier one in one step (write, then rename). */
+  async writeSearchableCopy(storageKey: string, data: Buffer): Promise<void> {
+    const target = this.searchableCopyPath(storageKey);
+    const partial = `${target}.${randomUUID()}.partial`;
+    await fs.promises.writeFile(partial, data);
+    await fs.promises.rename(partial, target);
   }
 }

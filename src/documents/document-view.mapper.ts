@@ -1,3 +1,4 @@
+import type { ChunkLocation } from './chunk-location';
 import { Chunk } from './chunk.entity';
 import { Document, DocumentStatus } from './document.entity';
 
@@ -29,6 +30,8 @@ export interface ChunkView {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows (formats without PDF pages). */
+  location: ChunkLocation | null;
   enabled: boolean;
   tokenCount: number;
 }
@@ -63,6 +66,7 @@ export function toChunkView(chunk: Chunk): ChunkView {
     content: chunk.content,
     pageFrom: chunk.pageFrom,
     pageTo: chunk.pageTo,
+    location: chunk.location ?? null,
     enabled: chunk.enabled,
     tokenCount: chunk.tokenCount,
   };

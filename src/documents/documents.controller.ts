@@ -53,11 +53,15 @@ export class DocumentsController {
     return this.documents.get(id);
   }
 
-  /** The original bytes as uploaded. */
+  /** The original bytes as uploaded; `?copy=searchable`: the PDF with OCR's text layer, when the file was a scan or an image. */
   @Get('documents/:id/file')
   @KnowledgeBaseAccess('read', { from: 'document' })
-  async download(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
-    const original = await this.documents.openOriginal(id);
+  async download(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+    @Query('copy') copy?: string,
+  ): Promise<StreamableFile> {
+    const original = await this.documents.openOriginal(id, copy === 'searchable');
     res.setHeader('Content-Disposition', attachmentDisposition(original.filename));
     return new StreamableFile(original.stream, { type: original.mimeType, length: original.sizeBytes });
   }

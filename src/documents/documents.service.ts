@@ -14,7 +14,7 @@ import { Document, DocumentStatus } from './document.entity';
 import { DocumentRepository } from './document.repository';
 import { ListDocumentsQuery, PageQuery } from './dto/list-documents.query';
 import { UpdateChunkDto } from './dto/update-chunk.dto';
-import { detectMimeType, validateFilename } from './upload/file-type';
+import { checkStoredContent, detectMimeType, validateFilename } from './upload/file-type';
 import { StoredUpload } from './upload/hashing-disk-storage';
 
 export type { ChunkView, DocumentView } from './document-view.mapper';
@@ -58,7 +58,7 @@ export class DocumentsService {
 
   /**
    * Registers uploaded files (already on disk under generated names). Every file is checked first —
-   * name, emptiness, type by content and extension — and one bad file refuses the whole upload, so
+   * name, emptiness, type by content and extension, ZIP limits — and one bad file refuses the whole upload, so
    * nothing in the knowledge base changes. Same bytes as an existing document → that document with
    * `duplicate: true`; same name, other bytes → a new version, queued.
    */
@@ -74,12 +74,15 @@ export class DocumentsService {
         throw new DomainError('NO_FILES', 'Send 1 to 50 files as multipart/form-data in the field "files".', 400);
       }
       knowledgeBase = await this.knowledgeBases.findOrFail(knowledgeBaseIdOrSlug);
-      checked = stored.map((file) => {
+      checked = [];
+      for (const file of stored) {
         const filename = validateFilename(file.originalname);
         if (file.size === 0)
           throw new DomainError('EMPTY_FILE', `"${filename}" is empty (0 bytes); nothing was stored.`, 400);
-        return { ...file, filename, mimeType: detectMimeType(filename, file.head) };
-      });
+        const mimeType = detectMimeType(filename, file.head);
+        await checkStoredContent(filename, mimeType, file.path);
+        checked.push({ ...file, filename, mimeType });
+      }
     } catch (err) {
       await this.files.remove(...stored.map((f) => f.storageKey));
       throw err;
@@ -134,8 +137,17 @@ export class DocumentsService {
     return toDocumentView(await this.findDocument(id));
   }
 
-  async openOriginal(id: string): Promise<StoredOriginal> {
+  /**
+   * The original bytes, or with `searchable` the PDF that OCR made of a scan or an image (its recognized
+   * text can be selected in a PDF viewer), falling back to the original when there is none.
+   */
+  async openOriginal(id: string, searchable = false): Promise<StoredOriginal> {
     const doc = await this.findDocument(id);
+    const copy = searchable ? await this.files.openSearchableCopy(doc.storageKey) : undefined;
+    if (copy) {
+      const filename = /\.pdf$/i.test(doc.filename) ? doc.filename : `${doc.filename}.pdf`;
+      return { ...copy, filename, mimeType: 'application/pdf' };
+    }
     if (!(await this.files.exists(doc.storageKey))) {
       throw new DomainError('FILE_MISSING', `The stored original of "${doc.filename}" is missing from DATA_DIR.`, 410);
     }

@@ -12,6 +12,7 @@ export type IngestionErrorCode =
   | 'FILE_MISSING'
   | 'OLLAMA_MODEL_NOT_FOUND'
   | 'EMBEDDING_DIMENSION_MISMATCH'
+  | 'OCR_FAILED'
   | 'INGESTION_FAILED';
 
 /** A permanent problem with one document: it fails at once, without retries. */

@@ -19,6 +19,7 @@ import { IngestionCancelledError, IngestionError } from './ingestion-errors';
 import { classifyIngestionFailure, UNKNOWN_FAILURE_ATTEMPTS } from './ingestion-failure';
 import { parseDocument } from './parsing/document-parser';
 import { embeddingInput } from '../common/text/chunk-limits';
+import { OcrProgress, PageRecognizer } from './parsing/ocr/page-recognizer.service';
 import { splitIntoChunks, TextChunk } from './splitting/text-splitter';
 
 export interface IngestAttempt {
@@ -111,6 +112,25 @@ class Slots {
   }
 }
 
+/** "OCR page 3 of 40" (the page being read) in the document's status detail, over the parsing share of progress. */
+function reportOcr(progress: ProgressReporter, ocr: OcrProgress): Promise<void> {
+  if (ocr.state === 'waiting') {
+    return progress.report(
+      'parsing',
+      0,
+      { statusDetail: 'Waiting for OCR (another document is being recognized)' },
+      true,
+    );
+  }
+  const current = Math.min(ocr.pageCount, ocr.pagesDone + 1);
+  return progress.report(
+    'parsing',
+    (PARSE_END * ocr.pagesDone) / ocr.pageCount,
+    { statusDetail: `OCR page ${current} of ${ocr.pageCount}` },
+    true,
+  );
+}
+
 /** md5 of title and content, as ChunkRepository.storedChunkDigests computes it in PostgreSQL. */
 function chunkDigest(chunk: Pick<TextChunk, 'title' | 'content'>): string {
   return createHash('md5').update(`${chunk.title}\x1f${chunk.content}`, 'utf8').digest('hex');
@@ -171,6 +191,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
     private readonly lifecycle: DocumentLifecycle,
     private readonly ollama: OllamaClientService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly ocr: PageRecognizer,
   ) {}
 
   onModuleDestroy(): void {
@@ -215,16 +236,34 @@ export class IngestionPipelineService implements OnModuleDestroy {
         `The stored original of "${doc.filename}" is missing from DATA_DIR; upload the file again.`,
       );
     });
-    const parsed = await parseDocument(data, doc.mimeType, ({ pagesRead, pageCount }) =>
-      progress.report('parsing', (PARSE_END * pagesRead) / pageCount, { pageCount }),
-    );
+    const parsed = await parseDocument(
+      data,
+      doc.mimeType,
+      ({ pagesRead, pageCount }) => progress.report('parsing', (PARSE_END * pagesRead) / pageCount, { pageCount }),
+      {
+        ocr: {
+          mode: knowledgeBase.settings?.ocr ?? 'auto',
+          languages: knowledgeBase.settings?.ocrLanguages ?? this.ocr.defaultLanguages,
+          recognizer: this.ocr,
+          onProgress: (ocr) => reportOcr(progress, ocr),
+          signal: this.stopping.signal,
+        },
+      },
+    ).catch((err: unknown) => {
+      this.checkStopping(); // OCR stopped by our own shutdown is not the document's failure
+      throw err;
+    });
     const pageCount = parsed.pageCount ?? null;
+    // The PDF viewer opens this copy, so the recognized text of scans can be selected and searched.
+    if (parsed.searchablePdf) await this.files.writeSearchableCopy(doc.storageKey, parsed.searchablePdf);
+    delete parsed.searchablePdf;
 
     await progress.report('chunking', PARSE_END, { pageCount });
     const chunks = splitIntoChunks(parsed.blocks, {
       chunkSize: knowledgeBase.chunkSize,
       chunkOverlap: knowledgeBase.chunkOverlap,
       contextLength: knowledgeBase.embeddingContextLength,
+      pageUnit: parsed.pageUnit,
     });
     parsed.blocks.length = 0; // the page text is not needed any more
     if (!chunks.length) throw new IngestionError('EMPTY_DOCUMENT', 'The file contains no text to index.');

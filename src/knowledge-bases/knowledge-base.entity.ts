@@ -15,6 +15,10 @@ export interface KnowledgeBaseSettings {
   rewriteFollowUps?: boolean;
   numCtx?: number;
   temperature?: number;
+  /** OCR of pages without text (scans) and of images: 'auto' (default) or 'off'. */
+  ocr?: 'auto' | 'off';
+  /** Tesseract languages for OCR, e.g. ["chi_tra", "eng"]; default OCR_LANGUAGES. */
+  ocrLanguages?: string[];
 }
 
 @Entity('knowledge_bases')

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { escapeLiteral, type Pool, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { KEYWORD_TS_CONFIG } from '../common/text/keyword-segmenter';
+import type { ChunkLocation } from '../documents/chunk-location';
 import type { LexemeStatistics } from './keyword-terms';
 import { RRF_K, SearchMode } from './retrieval.types';
 import { isUuid } from '../common/validation/uuid';
@@ -45,6 +46,7 @@ export interface ChunkCandidate {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  location: ChunkLocation | null;
   vectorRank: number | null;
   keywordRank: number | null;
   vectorScore: number | null;
@@ -61,6 +63,7 @@ interface CandidateRow {
   content: string;
   page_from: number | null;
   page_to: number | null;
+  location: ChunkLocation | null;
   vector_rank: string | null;
   keyword_rank: string | null;
   vector_score: number | null;
@@ -100,6 +103,7 @@ export class ChunkSearchRepository {
       content: row.content,
       pageFrom: row.page_from,
       pageTo: row.page_to,
+      location: row.location ?? null,
       vectorRank: row.vector_rank === null ? null : Number(row.vector_rank),
       keywordRank: row.keyword_rank === null ? null : Number(row.keyword_rank),
       vectorScore: row.vector_score,
@@ -317,6 +321,7 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
     SET LOCAL hnsw.iterative_scan = relaxed_order;
     WITH ${ctes.join(',\n    ')}
     SELECT c.id AS chunk_id, c.document_id, d.filename AS document_name, c.title, c.content, c.page_from, c.page_to,
+           c.location,
            f.vector_rank, f.keyword_rank,
            (${vectorScore})::float8 AS vector_score,
            coalesce(f.rank_score, ts_rank_cd(c.search_vector, ${tsquery}, 32), 0)::float8 AS keyword_score,

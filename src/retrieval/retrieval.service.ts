@@ -116,6 +116,7 @@ export class RetrievalService {
       content: c.content,
       pageFrom: c.pageFrom,
       pageTo: c.pageTo,
+      location: c.location,
       score: round(c.score),
       vectorScore: c.vectorScore === null ? null : round(c.vectorScore),
       keywordScore: round(c.keywordScore ?? 0),

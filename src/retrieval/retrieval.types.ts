@@ -1,3 +1,5 @@
+import type { ChunkLocation } from '../documents/chunk-location';
+
 export const SEARCH_MODES = ['hybrid', 'vector', 'keyword'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
@@ -24,6 +26,8 @@ export interface SearchHit {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows, for formats without PDF pages. */
+  location?: ChunkLocation | null;
   /** The mode's own score: cosine similarity (vector), ts_rank_cd (keyword), RRF (hybrid). */
   score: number;
   /** Cosine similarity to the query embedding. */

@@ -20,6 +20,7 @@ import type { Browser, Page } from 'playwright-core';
 import { preparePostgres } from '../../src/database/migrate';
 import { FakeOllama, type FakeOllamaOptions } from '../fake-ollama/fake-ollama.server';
 import { bearer, createMember, login as apiLogin, TEST_ADMIN, uniqueEmail } from '../support/auth-helpers';
+import { pageImage, scannedPdf } from '../ingestion/support/format-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { PG_SERVER_URL, TEST_DATABASE_NAME } from '../support/test-env';
 import {
@@ -210,6 +211,41 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     await expect(page.locator('[data-testid="chunk-card"]').first().innerText()).resolves.toMatch(/第 \d+|p\. \d+/);
     await screenshot(page, 'desktop-05-chunks');
   });
+
+  it('uploads a scanned PDF and a photographed page: the list shows the OCR progress until both are ready', async () => {
+    const scans = await api<{ id: string }>('/api/knowledge-bases', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: '扫描件 scans' }),
+    });
+    await page.goto(`${ui}/knowledge-bases/${scans.id}/documents`);
+    await page.locator('[data-testid="upload-open"]').waitFor();
+    await page.evaluate(() => {
+      const g = globalThis as unknown as PageGlobals & { __zkOcr?: string[] };
+      const seen: string[] = (g.__zkOcr = []);
+      const read = () =>
+        Array.from(g.document.querySelectorAll('[data-testid="doc-ocr-progress"]')).forEach((el) =>
+          seen.push((el.textContent ?? '').trim()),
+        );
+      new g.MutationObserver(read).observe(g.document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'zhiku-ui-ocr-'));
+    const scan = path.join(tmp, 'scan.pdf');
+    writeFileSync(scan, scannedPdf('R-intro.pdf', [10, 11], { dpi: 150 }));
+    const photo = path.join(tmp, 'photo.png');
+    writeFileSync(photo, pageImage('R-intro.pdf', 12, 150));
+    const verdicts = await uploadThroughDialog(page, [scan, photo]);
+    expect(verdicts['scan.pdf'].verdict).toBe('accepted');
+    expect(verdicts['photo.png'].verdict).toBe('accepted');
+    await closeDialog(page);
+    await waitForReady(page, ['scan.pdf', 'photo.png'], 240_000);
+    const seen = await page.evaluate(() => (globalThis as unknown as { __zkOcr?: string[] }).__zkOcr ?? []);
+    console.log(`OCR progress shown: ${[...new Set(seen)].join(', ')}`);
+    expect(seen).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(OCR 识别第 [12] \/ 2 页|OCR page [12] of 2)$/)]),
+    );
+    await page.goto(`${ui}/knowledge-bases/${kbId}/documents`);
+  }, 300_000);
 
   it('runs a hit test that returns passages (English, and Chinese from the Chinese PDF)', async () => {
     const en = await runHitTest(page, kbId, ui, 'read.table data frame');

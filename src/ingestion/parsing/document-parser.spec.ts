@@ -1,4 +1,5 @@
-import { decodeText, htmlBlocks, markdownBlocks, plainTextBlocks } from './document-parser';
+import { PDF_MIME, PNG_MIME } from '../../documents/upload/file-type';
+import { decodeText, htmlBlocks, markdownBlocks, parseDocument, plainTextBlocks } from './document-parser';
 import { headingLevel } from './heading-detector';
 
 describe('decodeText', () => {
@@ -71,3 +72,59 @@ describe('headingLevel', () => {
     '4 There is NO warranty. Redistribution of this software is',
   ])('%s is not a heading', (line) => expect(headingLevel(line)).toBe(0));
 });
+
+describe('parseDocument without OCR', () => {
+  const scan = (): Buffer => Buffer.from(imageOnlyPdfForUnitTests(), 'latin1');
+  const recognizer = (unavailable?: string) => ({
+    recognize: async (): Promise<Buffer> => {
+      throw new Error('must not be called');
+    },
+    unavailableReason: async () => unavailable,
+  });
+
+  it('NO_TEXT_LAYER says how to install OCR when the tools are missing', async () => {
+    const problem = 'OCR is not installed on the worker: install the OCR tools (`npm run ocr:install`)';
+    await expect(
+      parseDocument(scan(), PDF_MIME, undefined, {
+        ocr: { mode: 'auto', languages: ['eng'], recognizer: recognizer(problem) },
+      }),
+    ).rejects.toMatchObject({ code: 'NO_TEXT_LAYER', message: expect.stringContaining('npm run ocr:install') });
+  });
+
+  it('NO_TEXT_LAYER says how to turn OCR on when the knowledge base has it off, for PDFs and images', async () => {
+    const ocr = { mode: 'off' as const, languages: ['eng'], recognizer: recognizer() };
+    await expect(parseDocument(scan(), PDF_MIME, undefined, { ocr })).rejects.toMatchObject({
+      code: 'NO_TEXT_LAYER',
+      message: expect.stringMatching(
+        /no extractable text: its pages are pictures.*OCR is turned off for this knowledge base: set its OCR setting to "auto"/,
+      ),
+    });
+    await expect(
+      parseDocument(Buffer.from([0x89, 0x50, 0x4e, 0x47]), PNG_MIME, undefined, { ocr }),
+    ).rejects.toMatchObject({
+      code: 'NO_TEXT_LAYER',
+      message: expect.stringContaining('OCR is turned off'),
+    });
+  });
+});
+
+/** A one-page PDF whose page is only a grey image (no text at all). */
+function imageOnlyPdfForUnitTests(): string {
+  const image = '\xff'.repeat(16);
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [4 0 R] /Count 1 >>',
+    `<< /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${image.length} >>\nstream\n${image}\nendstream`,
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 3 0 R >> >> /Contents 5 0 R >>',
+    '<< /Length 30 >>\nstream\nq 500 0 0 700 56 46 cm /Im1 Do Q\nendstream',
+  ];
+  let body = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  return `${body}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+}

@@ -1,11 +1,33 @@
 import * as mammoth from 'mammoth';
 import { cleanText } from '../../common/text/clean-text';
-import { DOCX_MIME, MARKDOWN_MIME, PDF_MIME } from '../../documents/upload/file-type';
+import {
+  CSV_MIME,
+  DOCX_MIME,
+  EPUB_MIME,
+  HTML_MIME,
+  IMAGE_MIMES,
+  MARKDOWN_MIME,
+  PDF_MIME,
+  PPTX_MIME,
+  TEXT_MIME,
+  TSV_MIME,
+  XLSX_MIME,
+} from '../../documents/upload/file-type';
 import { IngestionError } from '../ingestion-errors';
+import { parseEpub } from './epub-document';
 import { headingLevel } from './heading-detector';
+import { parseHtml } from './html-document';
+import { parseImage } from './image-document';
+import { OcrContext, OcrOutcome, recognizePagesWithoutText } from './ocr/ocr-step';
 import { ParsedDocument, TextBlock } from './parsed-document';
-import { cleanPdfPages, meaningfulCharacterCount, PageText } from './pdf-text-cleanup';
+import { cleanPdfPages, meaningfulCharacterCount } from './pdf-text-cleanup';
 import { countPagesWithImages, extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
+import { parsePptx } from './presentation-document';
+import { parseDelimited, parseXlsx } from './spreadsheet-document';
+import { decodeText } from './text-decoding';
+import { readZipDocument } from './zip-errors';
+
+export { decodeText } from './text-decoding';
 
 /** Below this many letters per page on average (and 20 in all), a PDF has no real text layer. */
 const MIN_LETTERS_PER_PAGE = 5;
@@ -14,39 +36,73 @@ const IMAGE_SAMPLE_PAGES = 3;
 /** Characters a font without a Unicode map leaves: control codes, U+FFFD, private-use code points. */
 const MEANINGLESS_GLYPH = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd\ue000-\uf8ff]/gu;
 
-/** Reads a stored original into headings and paragraphs; coded IngestionErrors for files that cannot be read. */
+export interface ParseOptions {
+  /** OCR of pages without text (scans) and of images; without it such files fail with NO_TEXT_LAYER. */
+  ocr?: OcrContext;
+}
+
+type Parser = (
+  data: Buffer,
+  onPdfProgress: ((progress: PdfReadProgress) => Promise<void> | void) | undefined,
+  options: ParseOptions,
+) => Promise<ParsedDocument>;
+
+/** One reader per supported type (see FILE_FORMATS in documents/upload/file-type.ts). */
+const PARSERS: Record<string, Parser> = {
+  [PDF_MIME]: (data, onPdfProgress, options) => parsePdf(data, onPdfProgress, options),
+  [DOCX_MIME]: async (data) => ({ blocks: htmlBlocks(await docxHtml(data)) }),
+  [XLSX_MIME]: (data) => parseXlsx(data),
+  [PPTX_MIME]: (data) => parsePptx(data),
+  [EPUB_MIME]: (data) => parseEpub(data),
+  [HTML_MIME]: (data) => parseHtml(data),
+  [CSV_MIME]: async (data) => parseDelimited(data, 'csv'),
+  [TSV_MIME]: async (data) => parseDelimited(data, 'tsv'),
+  [MARKDOWN_MIME]: async (data) => ({ blocks: markdownBlocks(decodeText(data)) }),
+  [TEXT_MIME]: async (data) => ({ blocks: plainTextBlocks(decodeText(data)) }),
+  ...Object.fromEntries(
+    IMAGE_MIMES.map((mime): [string, Parser] => [mime, (data, _, options) => parseImage(data, options.ocr)]),
+  ),
+};
+
+/**
+ * Reads a stored original into headings, paragraphs and tables; coded IngestionErrors for files that cannot
+ * be read. Every parser's output is cleaned here, once.
+ */
 export async function parseDocument(
   data: Buffer,
   mimeType: string,
   onPdfProgress?: (progress: PdfReadProgress) => Promise<void> | void,
+  options: ParseOptions = {},
 ): Promise<ParsedDocument> {
   if (data.length === 0) throw new IngestionError('EMPTY_DOCUMENT', 'The file is empty.');
-  let parsed: ParsedDocument;
-  if (mimeType === PDF_MIME) {
-    const pages = await extractPdfPages(data, onPdfProgress);
-    await assertPdfHasText(data, pages);
-    parsed = { blocks: cleanPdfPages(pages), pageCount: pages.length };
-  } else if (mimeType === DOCX_MIME) {
-    parsed = { blocks: htmlBlocks(await docxHtml(data)) };
-  } else if (mimeType === MARKDOWN_MIME) {
-    parsed = { blocks: markdownBlocks(decodeText(data)) };
-  } else {
-    parsed = { blocks: plainTextBlocks(decodeText(data)) };
-  }
+  const parse = PARSERS[mimeType] ?? PARSERS[TEXT_MIME];
+  const parsed = await parse(data, onPdfProgress, options);
   parsed.blocks = cleanBlocks(parsed.blocks);
-  if (!parsed.blocks.some((b) => b.kind === 'paragraph' && /[\p{L}\p{N}]/u.test(b.text))) {
+  if (!parsed.blocks.some((b) => (b.kind === 'paragraph' || b.kind === 'table') && /[\p{L}\p{N}]/u.test(b.text))) {
     throw new IngestionError('EMPTY_DOCUMENT', 'The file contains no text to index.');
   }
   return parsed;
 }
 
+/** A PDF's pages; pages without a text layer are recognized by OCR when the knowledge base allows it. */
+async function parsePdf(
+  data: Buffer,
+  onPdfProgress: ((progress: PdfReadProgress) => Promise<void> | void) | undefined,
+  options: ParseOptions,
+): Promise<ParsedDocument> {
+  const extracted = await extractPdfPages(data, onPdfProgress);
+  const ocr = await recognizePagesWithoutText(data, extracted, options.ocr);
+  await assertPdfHasText(data, ocr);
+  return { blocks: cleanPdfPages(ocr.pages), pageCount: ocr.pages.length, searchablePdf: ocr.searchablePdf };
+}
+
 /**
- * A PDF with (almost) no letters is diagnosed, to say truly why it cannot be searched: pages that are
- * pictures (a scan) → NO_TEXT_LAYER, run OCR; text drawn in fonts without a Unicode map (only control codes
- * come out) → UNREADABLE_TEXT; nothing but vector drawings or blank pages → NO_TEXT. A figure with a few
- * real labels is indexed with what it has.
+ * A PDF with (almost) no letters, even after OCR, is diagnosed, to say truly why it cannot be searched:
+ * pages that are pictures (a scan) → NO_TEXT_LAYER, with why OCR did not read them; text drawn in fonts
+ * without a Unicode map (only control codes come out) → UNREADABLE_TEXT; nothing but vector drawings or
+ * blank pages → NO_TEXT. A figure with a few real labels is indexed with what it has.
  */
-async function assertPdfHasText(data: Buffer, pages: PageText[]): Promise<void> {
+async function assertPdfHasText(data: Buffer, { pages, searchablePdf, notRecognizedBecause }: OcrOutcome) {
   const letters = meaningfulCharacterCount(pages);
   if (letters >= Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) return;
   const sample = Array.from({ length: Math.min(IMAGE_SAMPLE_PAGES, pages.length) }, (_, i) =>
@@ -55,7 +111,13 @@ async function assertPdfHasText(data: Buffer, pages: PageText[]): Promise<void> 
   if ((await countPagesWithImages(data, [...new Set(sample)])) > 0) {
     throw new IngestionError(
       'NO_TEXT_LAYER',
-      'This PDF has no extractable text: its pages are pictures (a scan, or images of text). If they show text, run it through OCR (e.g. ocrmypdf) and upload the result.',
+      searchablePdf
+        ? 'This PDF has no extractable text, and OCR found none on its pages either (pictures without writing).'
+        : `This PDF has no extractable text: its pages are pictures (a scan, or images of text). ${
+            notRecognizedBecause
+              ? `${notRecognizedBecause}.`
+              : 'Run it through OCR (e.g. ocrmypdf) and upload the result.'
+          }`,
     );
   }
   if (letters > 0) return;
@@ -81,13 +143,21 @@ function cleanBlocks(blocks: TextBlock[]): TextBlock[] {
   const cleaned: TextBlock[] = [];
   for (const block of blocks) {
     const text = cleanText(block.text).trim();
-    if (text) cleaned.push(text === block.text ? block : { ...block, text });
+    if (!text) continue;
+    if (block.kind !== 'table') {
+      cleaned.push(text === block.text ? block : { ...block, text });
+      continue;
+    }
+    const rows = block.rows?.map((r) => ({ ...r, text: cleanText(r.text) })).filter((r) => r.text.trim());
+    cleaned.push({ ...block, text, rows, ...(block.sheet !== undefined ? { sheet: cleanText(block.sheet) } : {}) });
   }
   return cleaned;
 }
 
 /** Word's heading styles ("heading 1" … "heading 6") come out as <h1>…<h6> in mammoth's HTML. */
 async function docxHtml(data: Buffer): Promise<string> {
+  // mammoth inflates the archive by itself: prove first that it stays within the ZIP limits.
+  await readZipDocument(data, 'Word document', (zip) => zip.verifyAll());
   try {
     return (await mammoth.convertToHtml({ buffer: data })).value;
   } catch (err) {
@@ -129,27 +199,6 @@ export function htmlBlocks(html: string): TextBlock[] {
     }
     return { kind: 'paragraph', text: paragraph.replace(new RegExp(HEADING + '\\d', 'g'), '') };
   });
-}
-
-/**
- * UTF-8 (with or without BOM) or UTF-16 with a BOM; text that is not valid UTF-8 is tried as GB18030,
- * the usual encoding of Chinese text files saved on Windows.
- */
-export function decodeText(data: Buffer): string {
-  if (data[0] === 0xff && data[1] === 0xfe) return new TextDecoder('utf-16le').decode(data.subarray(2));
-  if (data[0] === 0xfe && data[1] === 0xff) return new TextDecoder('utf-16be').decode(data.subarray(2));
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(data);
-  } catch {
-    try {
-      return new TextDecoder('gb18030', { fatal: true }).decode(data);
-    } catch {
-      throw new IngestionError(
-        'UNSUPPORTED_ENCODING',
-        'The text file is neither UTF-8, UTF-16 nor GB18030; save it as UTF-8 and upload it again.',
-      );
-    }
-  }
 }
 
 function paragraphsOf(text: string): string[] {

@@ -82,3 +82,46 @@ describe('splitWords', () => {
     expect(windows.map((w) => w.text).join('')).toBe('x'.repeat(1000));
   });
 });
+
+describe('splitIntoChunks: tables and locations', () => {
+  const table = (rows: number): TextBlock => ({
+    kind: 'table',
+    text: '| 代码 | name |\n| --- | --- |',
+    sheet: 'Countries',
+    rows: Array.from({ length: rows }, (_, i) => ({
+      row: i + 2,
+      text: `| C${i} | Country number ${i} with a longer name |`,
+    })),
+  });
+
+  it('splits a table between rows, repeats the header in every chunk and cites the sheet and rows', () => {
+    const chunks = splitIntoChunks([{ kind: 'heading', text: 'Countries', level: 1 }, table(60)], {
+      chunkSize: 80,
+      chunkOverlap: 20,
+    });
+    expect(chunks.length).toBeGreaterThan(3);
+    let next = 2;
+    for (const chunk of chunks) {
+      expect(chunk.title).toBe('Countries');
+      expect(chunk.content.startsWith('| 代码 | name |\n| --- | --- |\n| C')).toBe(true);
+      expect(chunk.tokenCount).toBeLessThanOrEqual(80);
+      expect(chunk.location).toMatchObject({ kind: 'rows', sheet: 'Countries', from: next });
+      const rows = chunk.content.split('\n').length - 2;
+      expect(chunk.location!.to).toBe(next + rows - 1);
+      next = chunk.location!.to + 1;
+    }
+    expect(next).toBe(62);
+  });
+
+  it('turns slide and chapter numbers into the location, not into PDF pages', () => {
+    const blocks: TextBlock[] = [
+      { kind: 'heading', text: 'Intro', level: 1, page: 1 },
+      { kind: 'paragraph', text: 'First slide.', page: 1 },
+      { kind: 'paragraph', text: 'Still short.', page: 2 },
+    ];
+    const [chunk] = splitIntoChunks(blocks, { chunkSize: 400, chunkOverlap: 0, pageUnit: 'slide' });
+    expect(chunk).toMatchObject({ pageFrom: null, pageTo: null, location: { kind: 'slide', from: 1, to: 2 } });
+    const [pdf] = splitIntoChunks(blocks, { chunkSize: 400, chunkOverlap: 0 });
+    expect(pdf).toMatchObject({ pageFrom: 1, pageTo: 2, location: null });
+  });
+});

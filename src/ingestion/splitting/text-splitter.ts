@@ -1,6 +1,12 @@
 import { effectiveSplitOptions, SplitOptions } from '../../common/text/chunk-limits';
 import { estimateTokens } from '../../common/text/token-estimate';
-import { TextBlock } from '../parsing/parsed-document';
+import { ChunkLocation, PageUnit, TextBlock } from '../parsing/parsed-document';
+
+/** How to split: the chunk sizes, and what the blocks' `page` counts. */
+export interface SplitterOptions extends SplitOptions {
+  /** What the blocks' `page` counts; pages of other units than PDF pages become the chunk's location. */
+  pageUnit?: PageUnit;
+}
 
 export interface TextChunk {
   ordinal: number;
@@ -9,6 +15,8 @@ export interface TextChunk {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  /** Slides, chapters or a sheet's rows (formats without PDF pages). */
+  location: ChunkLocation | null;
   tokenCount: number;
 }
 
@@ -32,9 +40,10 @@ const CLOSERS = new Set(['”', '’', '」', '』', '"', "'", ')', '）', '】'
  * Splits parsed text into chunks of about `chunkSize` estimated tokens: a heading always starts a new
  * chunk (and sets the title trail); paragraphs are kept whole when they fit, else split into
  * sentences (。！？； and .!? followed by a space), and sentences longer than a chunk into word
- * windows — never inside a word. Each chunk keeps the page range it came from.
+ * windows — never inside a word. Each chunk keeps the page range it came from. A table is split between
+ * rows, every chunk repeating its header so that each passage reads alone.
  */
-export function splitIntoChunks(blocks: Iterable<TextBlock>, options: SplitOptions): TextChunk[] {
+export function splitIntoChunks(blocks: Iterable<TextBlock>, options: SplitterOptions): TextChunk[] {
   const { size, overlap } = effectiveSplitOptions(options);
   const chunks: TextChunk[] = [];
   const trail: string[] = [];
@@ -50,15 +59,22 @@ export function splitIntoChunks(blocks: Iterable<TextBlock>, options: SplitOptio
       .trim();
     if (content) {
       const pages = current.map((u) => u.page).filter((p): p is number => p !== undefined);
+      const from = pages.length ? Math.min(...pages) : null;
+      const to = pages.length ? Math.max(...pages) : null;
+      const unit = options.pageUnit ?? 'page';
       chunks.push({
         ordinal: chunks.length,
         title,
         content,
-        pageFrom: pages.length ? Math.min(...pages) : null,
-        pageTo: pages.length ? Math.max(...pages) : null,
+        pageFrom: unit === 'page' ? from : null,
+        pageTo: unit === 'page' ? to : null,
+        location: unit !== 'page' && from !== null && to !== null ? { kind: unit, from, to } : null,
         tokenCount: estimateTokens(content),
       });
     }
+  };
+  const emitTable = (table: TextBlock): void => {
+    for (const piece of tablePieces(table, size)) chunks.push({ ...piece, ordinal: chunks.length, title });
   };
   const startNextWithOverlap = (incoming: number): void => {
     const carried: Unit[] = [];
@@ -87,6 +103,11 @@ export function splitIntoChunks(blocks: Iterable<TextBlock>, options: SplitOptio
   };
 
   for (const block of blocks) {
+    if (block.kind === 'table') {
+      closeSection();
+      emitTable(block);
+      continue;
+    }
     if (block.kind === 'heading') {
       closeSection();
       const level = Math.max(1, block.level ?? 1);
@@ -123,6 +144,57 @@ interface Piece {
   text: string;
   tokens: number;
   separator: string;
+}
+
+/**
+ * A table's rows packed into chunks of at most `size` tokens, each starting with the table's header; a
+ * row too long for one chunk is cut into word windows, each again under the header.
+ */
+function tablePieces(table: TextBlock, size: number): Array<Omit<TextChunk, 'ordinal' | 'title'>> {
+  const header = table.text.trim();
+  const headerTokens = estimateTokens(header);
+  const room = Math.max(8, size - headerTokens);
+  const pieces: Array<Omit<TextChunk, 'ordinal' | 'title'>> = [];
+  let lines: string[] = [];
+  let rows: number[] = [];
+  let tokens = 0;
+  const flush = (): void => {
+    if (!lines.length) return;
+    const content = `${header}\n${lines.join('\n')}`;
+    pieces.push({
+      content,
+      pageFrom: table.page ?? null,
+      pageTo: table.page ?? null,
+      location: {
+        kind: 'rows',
+        ...(table.sheet ? { sheet: table.sheet } : {}),
+        from: rows[0],
+        to: rows[rows.length - 1],
+      },
+      tokenCount: estimateTokens(content),
+    });
+    lines = [];
+    rows = [];
+    tokens = 0;
+  };
+  for (const row of table.rows ?? []) {
+    const rowTokens = estimateTokens(row.text) + 1;
+    if (rowTokens > room) {
+      flush();
+      for (const window of splitWords(row.text, room)) {
+        lines = [window.text];
+        rows = [row.row];
+        flush();
+      }
+      continue;
+    }
+    if (tokens + rowTokens > room) flush();
+    lines.push(row.text);
+    rows.push(row.row);
+    tokens += rowTokens;
+  }
+  flush();
+  return pieces;
 }
 
 /** Sentences of a paragraph, each with the whitespace that separated it from the one before. */

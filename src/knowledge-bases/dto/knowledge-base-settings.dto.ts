@@ -1,4 +1,19 @@
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { OCR_LANGUAGE } from '../../config/app-config';
 
 /** Answer and retrieval overrides of one knowledge base; anything left out uses the service defaults. */
 export class KnowledgeBaseSettingsDto {
@@ -14,4 +29,16 @@ export class KnowledgeBaseSettingsDto {
   @IsOptional() @IsBoolean() rewriteFollowUps?: boolean;
   @IsOptional() @IsInt() @Min(512) @Max(1_048_576) numCtx?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
+  /** OCR of scanned pages and images: 'auto' (default) or 'off'. */
+  @IsOptional() @IsIn(['auto', 'off']) ocr?: 'auto' | 'off';
+  /** Tesseract languages for OCR, e.g. ["chi_sim", "eng"]; default OCR_LANGUAGES. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(8)
+  @Matches(OCR_LANGUAGE, {
+    each: true,
+    message: 'ocrLanguages must be Tesseract language codes such as chi_sim, chi_tra, eng',
+  })
+  ocrLanguages?: string[];
 }

@@ -14,6 +14,7 @@ export interface DocumentBody {
   id: string;
   knowledgeBaseId: string;
   filename: string;
+  mimeType: string;
   status: string;
   progress: number;
   statusDetail: string | null;
@@ -30,6 +31,7 @@ export interface ChunkBody {
   content: string;
   pageFrom: number | null;
   pageTo: number | null;
+  location: { kind: 'slide' | 'chapter' | 'rows'; from: number; to: number; sheet?: string } | null;
   enabled: boolean;
 }
 
@@ -111,6 +113,17 @@ export class IngestionClient {
     const res = await this.upload(knowledgeBaseId, files);
     if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.documents;
+  }
+
+  /** GET a file route; resolves with the response, whose body is the bytes. */
+  download(path: string): request.Test {
+    return this.get(path)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
   }
 
   async document(id: string): Promise<DocumentBody> {

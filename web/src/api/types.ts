@@ -41,6 +41,18 @@ export interface KnowledgeBaseSettings {
   historyTurns?: number | null;
   numCtx?: number | null;
   temperature?: number | null;
+  /** OCR of scanned pages and images: 'auto' (default) or 'off'. */
+  ocr?: 'auto' | 'off' | null;
+  /** Tesseract languages, e.g. ["chi_sim", "eng"]; default: the server's OCR_LANGUAGES. */
+  ocrLanguages?: string[] | null;
+}
+
+/** Where a passage of a format without PDF pages is: slides, chapters, or a sheet's rows. */
+export interface ChunkLocation {
+  kind: 'slide' | 'chapter' | 'rows';
+  from: number;
+  to: number;
+  sheet?: string;
 }
 
 export interface KnowledgeBase {
@@ -107,6 +119,7 @@ export interface Chunk {
   content: string;
   pageFrom?: number | null;
   pageTo?: number | null;
+  location?: ChunkLocation | null;
   enabled: boolean;
 }
 
@@ -125,6 +138,7 @@ export interface SearchResult {
   content: string;
   pageFrom?: number | null;
   pageTo?: number | null;
+  location?: ChunkLocation | null;
   score: number;
   vectorScore?: number | null;
   keywordScore?: number | null;
@@ -142,6 +156,7 @@ export interface Citation {
   documentName: string;
   pageFrom?: number | null;
   pageTo?: number | null;
+  location?: ChunkLocation | null;
   snippet?: string;
   title?: string;
   content?: string;

@@ -3,8 +3,37 @@ import type { DocumentItem, DocumentStatus } from '@/api/types';
 export const FINAL: DocumentStatus[] = ['ready', 'failed'];
 export const isFinal = (s: DocumentStatus) => FINAL.includes(s);
 
-export const ACCEPTED_EXTENSIONS = ['.pdf', '.docx', '.md', '.markdown', '.txt', '.text'];
-export const ACCEPT_ATTR = ACCEPTED_EXTENSIONS.join(',') + ',application/pdf,text/plain,text/markdown';
+/** What the server accepts (FILE_FORMATS in src/documents/upload/file-type.ts); images and scans are read by OCR. */
+export const ACCEPTED_EXTENSIONS = [
+  '.pdf',
+  '.docx',
+  '.xlsx',
+  '.csv',
+  '.tsv',
+  '.pptx',
+  '.epub',
+  '.html',
+  '.htm',
+  '.md',
+  '.markdown',
+  '.txt',
+  '.text',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.tif',
+  '.tiff',
+  '.webp',
+];
+export const ACCEPT_ATTR =
+  ACCEPTED_EXTENSIONS.join(',') +
+  ',application/pdf,text/plain,text/markdown,text/html,text/csv,text/tab-separated-values,application/epub+zip,image/png,image/jpeg,image/tiff,image/webp';
+
+/** "OCR page 3 of 40" in a document's status detail (written by the worker while it recognizes scans). */
+export function ocrProgress(detail: string | null | undefined): { page: number; of: number } | null {
+  const match = /^OCR page (\d+) of (\d+)$/.exec(detail ?? '');
+  return match ? { page: Number(match[1]), of: Number(match[2]) } : null;
+}
 
 export function hasAcceptedExtension(name: string): boolean {
   const lower = name.toLowerCase();

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface OcrTools {
+  available: boolean;
+  /** Installed Tesseract languages (eng, chi_sim, …). */
+  languages: string[];
+  /** Why OCR cannot run, in plain words with the fix. */
+  problem?: string;
+}
+
+/** How to install the OCR tools; quoted by every message that says OCR is missing. */
+export const OCR_INSTALL_HINT =
+  'install the OCR tools (on Debian or Ubuntu: `npm run ocr:install`, which installs ocrmypdf and tesseract-ocr with Chinese and English; the Docker image has them)';
+
+let probe: Promise<OcrTools> | undefined;
+
+/** Whether ocrmypdf and tesseract are installed, and with which languages (asked once per process). */
+export function findOcrTools(): Promise<OcrTools> {
+  probe ??= probeOcrTools();
+  return probe;
+}
+
+async function probeOcrTools(): Promise<OcrTools> {
+  try {
+    await run('ocrmypdf', ['--version'], { timeout: 30_000 });
+    const { stdout, stderr } = await run('tesseract', ['--list-langs'], { timeout: 30_000 });
+    const languages = `${stdout}\n${stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[a-z]{3}(?:_[a-z]{3,4})?$/.test(l) && l !== 'osd');
+    return { available: true, languages };
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    return {
+      available: false,
+      languages: [],
+      problem: missing
+        ? `OCR is not installed on the worker: ${OCR_INSTALL_HINT}`
+        : `OCR tools do not run on the worker (${(err as Error).message}): ${OCR_INSTALL_HINT}`,
+    };
+  }
+}
