@@ -57,7 +57,7 @@ export class OpenAiCompatService {
   /** POST /v1/chat/completions, streamed or not. */
   async complete(
     body: ChatCompletionDto,
-    principal: Principal | undefined,
+    principal: Principal,
     signal: AbortSignal,
     res: Response,
   ): Promise<void> {
