@@ -7,6 +7,7 @@
  *   - hybrid search p50/p95 (the search SQL alone, without the query-embedding call), and each leg alone;
  *   - HNSW recall@10 of the vector leg against exact search;
  *   - ask overhead: request to first SSE `delta` through the real API, with the fake Ollama answering at once;
+ *   - the MCP door: ask through /mcp (time to the tool result) against REST's JSON ask (bench/support/mcp-door.ts);
  *   - 64 concurrent streaming asks and how many failed.
  *
  * The data is clustered, not uniform: N/100 topics, each with a centre vector and its own words; a chunk is
@@ -374,6 +375,8 @@ async function main(): Promise<void> {
   const burstMs = performance.now() - burstStarted;
   const burstErrors = burst.filter((r) => !r.ok).length;
   const burstFirst = burst.filter((r) => r.ok).map((r) => r.firstDeltaMs);
+  const { measureMcpDoor, describeDoorFigures } = await import('./support/mcp-door');
+  const mcpDoor = await measureMcpDoor({ url: app.url, knowledgeBaseId: kb.id, headers, questions: askQuestions });
   await app.close();
 
   // ---- report
@@ -396,6 +399,7 @@ async function main(): Promise<void> {
   console.log(
     `  ask overhead (request → first delta, ${ASKS} asks) p50 ${fmt(percentile(overhead, 50))}  p95 ${fmt(overheadP95)}   target p95 ≤ 50 ms: ${mark(overheadP95 <= 50)}`,
   );
+  console.log(`  MCP door (/mcp tool ask vs REST JSON ask): ${describeDoorFigures(mcpDoor)}`);
   console.log(
     `  ${CONCURRENT_ASKS} concurrent streaming asks: ${burstErrors} errors, all done in ${fmt(burstMs)}, first delta p50 ${fmt(percentile(burstFirst, 50))} p95 ${fmt(percentile(burstFirst, 95))}   target 0 errors: ${mark(burstErrors === 0)}`,
   );

@@ -18,6 +18,7 @@ import { KnowledgeBasesCoreModule } from './knowledge-bases/knowledge-bases-core
 import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LlmModule } from './llm/llm.module';
 import { ModelsModule } from './llm/models.module';
+import { McpModule } from './mcp/mcp.module';
 import { RetrievalModule } from './retrieval/retrieval.module';
 
 /**
@@ -46,6 +47,7 @@ const API_MODULES: Type[] = [
   ChatModule,
   ModelsModule,
   HealthDetailsModule,
+  McpModule,
 ];
 
 /** Bull processors and the reconciler; run them on as many machines as you like with ROLE=worker. */
@@ -65,7 +67,7 @@ export class AppModule {
       imports.push(
         ServeStaticModule.forRoot({
           rootPath: config.webDir,
-          exclude: ['/api/{*rest}', '/v1/{*rest}', '/health', '/docs', '/docs/{*rest}', '/docs-json'],
+          exclude: ['/api/{*rest}', '/v1/{*rest}', '/mcp', '/health', '/docs', '/docs/{*rest}', '/docs-json'],
         }),
       );
     }

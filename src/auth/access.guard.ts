@@ -1,9 +1,7 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { IS_PUBLIC_KEY } from '../common/http/public.decorator';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import {
   ADMIN_ONLY_KEY,
   ALLOW_API_KEYS_KEY,
@@ -11,10 +9,10 @@ import {
   KnowledgeBaseAccessRule,
 } from './access.decorators';
 import { AccessDecision, AccessService } from './access.service';
+import { AskQuotaService } from './ask-quota.service';
 import { API_KEY_PREFIX, ApiKeysService } from './api-keys.service';
 import { ForbiddenError, SetupRequiredError, TooManyRequestsError, UnauthenticatedError } from './auth-errors';
 import { Principal } from './principal';
-import { RateLimiterService } from './rate-limiter.service';
 import { TokenService } from './token.service';
 import { UsersService } from './users.service';
 
@@ -42,8 +40,7 @@ export class AccessGuard implements CanActivate {
     private readonly tokens: TokenService,
     private readonly apiKeys: ApiKeysService,
     private readonly access: AccessService,
-    private readonly limiter: RateLimiterService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly askQuota: AskQuotaService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -101,18 +98,11 @@ export class AccessGuard implements CanActivate {
 
   /** Questions and searches are what cost (Ollama time), so they are what a key is limited on. */
   private async countAsk(principal: Principal, res: Response): Promise<void> {
-    if (!principal.scopes?.includes('ask')) {
-      throw new ForbiddenError('This API key lacks the "ask" scope', 'INSUFFICIENT_SCOPE');
-    }
-    const limit = this.config.apiKeyAskLimitPerMin;
-    const window = await this.limiter.hit(`asks:${principal.apiKeyId}`, 60);
-    if (window.count > limit) {
-      res.setHeader('Retry-After', String(window.resetInSec));
-      throw new TooManyRequestsError(
-        'RATE_LIMITED',
-        `This API key may ask ${limit} questions a minute; try again in ${window.resetInSec} seconds`,
-        window.resetInSec,
-      );
+    try {
+      await this.askQuota.count(principal);
+    } catch (err) {
+      if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSec));
+      throw err;
     }
   }
 }

@@ -9,6 +9,7 @@ import { AccessChangesService } from './access-changes.service';
 import { AccessGuard } from './access.guard';
 import { AccessRepository } from './access.repository';
 import { AccessService } from './access.service';
+import { AskQuotaService } from './ask-quota.service';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyRepository } from './api-key.repository';
 import { AppSecretRepository } from './app-secret.repository';
@@ -37,7 +38,8 @@ import { UsersService } from './users.service';
 /**
  * Accounts, API keys, knowledge-base membership, limits and the audit log. Provides the global
  * AccessGuard (every route needs credentials unless @Public) and exports AccessService and
- * AuditService for other features' list filters and audit entries, and AccessChangesService for
+ * AuditService for other features' list filters and audit entries, AskQuotaService for doors
+ * that count asks themselves (MCP), and AccessChangesService for
  * streams that must end when their access does.
  */
 @Global()
@@ -74,11 +76,12 @@ import { UsersService } from './users.service';
     MembersService,
     AuditService,
     RateLimiterService,
+    AskQuotaService,
     AccessChangesService,
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: AuditDeletionsInterceptor },
   ],
-  exports: [AccessService, AuditService, AccessChangesService],
+  exports: [AccessService, AuditService, AccessChangesService, AskQuotaService],
 })
 export class AuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

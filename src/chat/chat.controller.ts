@@ -13,18 +13,18 @@ import { AskDto } from './dto/ask.dto';
 export class ChatController {
   constructor(private readonly chat: ChatService) {}
 
-  /** Answers a question from the knowledge base, with citations; JSON, or SSE with `stream: true`. */
+  /** Answers a question from the knowledge base, with citations; JSON, or SSE with `stream: true` (+ `sentences`). */
   @Post(':id/ask')
   @KnowledgeBaseAccess('read')
   @ApiProduces('application/json', 'text/event-stream')
   async ask(
     @Param('id', ParseUUIDPipe) id: string,
-    @Body() { stream, ...input }: AskDto,
+    @Body() { stream, sentences, ...input }: AskDto,
     @Headers('accept') accept: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
     const events = await this.chat.askKnowledgeBase(id, input, principal, abortOnDisconnect(res));
-    await sendAskResponse(res, events, stream ?? /text\/event-stream/.test(accept ?? ''));
+    await sendAskResponse(res, events, stream ?? /text\/event-stream/.test(accept ?? ''), { sentences });
   }
 }

@@ -16,5 +16,6 @@ import { OpenAiCompatService } from './openai/openai-compat.service';
   imports: [TypeOrmModule.forFeature([Conversation, Message, KnowledgeBase]), RetrievalModule],
   controllers: [ChatController, ConversationsController, OpenAiCompatController],
   providers: [ChatService, ConversationsService, OpenAiCompatService],
+  exports: [ChatService],
 })
 export class ChatModule {}

@@ -4,8 +4,13 @@ import type { Citation } from './chat.types';
 const SNIPPET_CHARS = 200;
 
 /** `[1]`, `[1, 2]`, `[1][3]`, `[^2]`, `[source 1]`, `【1】`, `[资料1]`: the ways models write a citation. */
-const CITATION_MARK =
+export const CITATION_MARK =
   /[[【]\s*(?:\^|source\s*|sources\s*|来源\s*|资料\s*)?(\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*)\s*[\]】]/gi;
+
+/** The source numbers in one citation mark's number list (`1, 2` → [1, 2]). */
+export function citationNumbers(list: string): number[] {
+  return list.split(/[,，、;；]/).map((part) => Number(part.trim()));
+}
 
 /** The citation for a hit given to the model as `[index]`. */
 export function toCitation(hit: SearchHit, index: number): Citation {
@@ -31,10 +36,7 @@ export function citedSources(answer: string, given: Citation[]): Citation[] {
   const byIndex = new Map(given.map((c) => [c.index, c]));
   const cited = new Set<number>();
   for (const match of answer.matchAll(CITATION_MARK)) {
-    for (const part of match[1].split(/[,，、;；]/)) {
-      const n = Number(part.trim());
-      if (byIndex.has(n)) cited.add(n);
-    }
+    for (const n of citationNumbers(match[1])) if (byIndex.has(n)) cited.add(n);
   }
   return [...cited].sort((a, b) => a - b).map((n) => byIndex.get(n) as Citation);
 }

@@ -169,6 +169,38 @@ describe('ask: grounded answers with citations (REST)', () => {
     }
   });
 
+  it('adds sentence events for speech with "sentences": each sentence once, together the answer', async () => {
+    const withoutMarks = (text: string) => text.replace(/\s*\[\d+\]/g, '').replace(/\s+/g, '');
+    const cases: [string, string][] = [
+      [kb.id, 'What does the function is.nan return for NA values?'],
+      [zhKb.id, '怎样排版中文文档？'],
+    ];
+    for (const [kbId, question] of cases) {
+      const url = `${t.url}/api/knowledge-bases/${kbId}/ask`;
+      const stream = await openEventStream(url, { question, stream: true, sentences: true }, headers);
+      const events = await readAllEvents(stream.events);
+      const sentences = events.filter((e) => e.event === 'sentence').map((e) => e.data);
+      const done = events[events.length - 1];
+      expect(done.event).toBe('done');
+      expect(sentences.length).toBeGreaterThanOrEqual(kbId === kb.id ? 2 : 1);
+      expect(sentences.map((s) => s.index)).toEqual(sentences.map((_s, i) => i));
+      expect(withoutMarks(sentences.map((s) => s.text).join(''))).toBe(withoutMarks(done.data.answer));
+      expect(sentences.some((s) => /\[\d+\]/.test(s.text))).toBe(false);
+      if (sentences.length > 1) {
+        // The first sentence is out while the answer is still streaming.
+        const names = events.map((e) => e.event);
+        expect(names.indexOf('sentence')).toBeLessThan(names.lastIndexOf('delta'));
+      }
+      expect(sentences.flatMap((s) => s.citations)).toEqual(done.data.citations.map((c: { index: number }) => c.index));
+    }
+    const plain = await openEventStream(
+      `${t.url}/api/knowledge-bases/${kb.id}/ask`,
+      { question: 'seq', stream: true },
+      headers,
+    );
+    expect((await readAllEvents(plain.events)).some((e) => e.event === 'sentence')).toBe(false);
+  });
+
   it('keeps only citations of sources that were really given to the model', async () => {
     const res = await ask({ question: 'divert output to a file', topK: 1 }).expect(200);
     // The fake cites [1] and, if there is one, [2]: with one source there is no [2] to keep.

@@ -68,6 +68,12 @@ if (!runnable) {
 }
 const d = runnable ? describe : describe.skip;
 
+/** The page's speech synthesis, replaced in one test by a recorder. */
+interface SpeechGlobals {
+  spoken: { text: string; lang: string }[];
+  speechSynthesis: { speak: (u: { text: string; lang: string; onend?: (() => void) | null }) => void };
+}
+
 /** Streams the canned answer in small pieces with a pause, so the test (and a screenshot) sees it grow. */
 const FAKE_OPTIONS: FakeOllamaOptions = { tokenDelayMs: 25, charactersPerPiece: 4 };
 const NEW_PASSWORD = 'new-password-456';
@@ -313,6 +319,35 @@ d('admin UI end to end (real backend, fake Ollama)', () => {
     const conversation = await api<{ messages: unknown[] }>(`/api/conversations/${list.items[0].id}`);
     expect(conversation.messages).toHaveLength(4); // both turns in the same conversation
   }, 180_000);
+
+  it('reads the answer aloud sentence by sentence with the read-aloud switch on, and remembers the switch', async () => {
+    await page.goto(`${ui}/chat?kb=${kbId}`);
+    const toggle = page.locator('[data-testid="chat-read-aloud"]');
+    await toggle.waitFor();
+    // The browser's voices are not under test: record what the page asks it to say.
+    await page.evaluate(() => {
+      const g = globalThis as unknown as SpeechGlobals;
+      g.spoken = [];
+      g.speechSynthesis.speak = (u) => {
+        g.spoken.push({ text: u.text, lang: u.lang });
+        setTimeout(() => u.onend?.(), 5);
+      };
+    });
+    await toggle.click();
+    await page.locator('[data-testid="chat-read-aloud"].is-checked').waitFor();
+    const r = await ask(page, ui, kbId, 'How do I read a CSV file into a data frame?');
+    expect(r.answer.length).toBeGreaterThan(0);
+    const spoken = await page.evaluate(() => (globalThis as unknown as SpeechGlobals).spoken);
+    expect(spoken.length).toBeGreaterThan(0);
+    expect(spoken.every((s) => s.lang === 'en-US')).toBe(true);
+    expect(spoken.map((s) => s.text).join(' ')).not.toMatch(/\[\d+\]/);
+    await screenshot(page, 'desktop-08b-chat-read-aloud');
+
+    await page.reload();
+    await page.locator('[data-testid="chat-read-aloud"].is-checked').waitFor();
+    await page.locator('[data-testid="chat-read-aloud"]').click();
+    await page.locator('[data-testid="chat-read-aloud"]:not(.is-checked)').waitFor();
+  });
 
   it("lists Ollama's models and pulls one with a live progress bar (relayed from Ollama's /api/pull)", async () => {
     fake.configure({ missingModels: ['qwen3:0.6b'], tokenDelayMs: 150 });

@@ -17,4 +17,9 @@ export class AskDto extends RetrievalOptionsDto {
   @IsOptional()
   @IsBoolean({ message: 'stream must be true or false' })
   stream?: boolean;
+
+  /** With `stream: true`: also `sentence` events {index, text, citations}, each complete sentence once, for speech. */
+  @IsOptional()
+  @IsBoolean({ message: 'sentences must be true or false' })
+  sentences?: boolean;
 }

@@ -102,11 +102,18 @@ export interface AskHandlers {
   onDelta: (content: string) => void;
   onDone: (done: AskDone) => void;
   onError: (err: { code: string; message: string }) => void;
+  /** With `sentences: true`: each complete sentence of the answer, for reading aloud. */
+  onSentence?: (sentence: { index: number; text: string; citations: number[] }) => void;
 }
 
 export const chatApi = {
-  /** POST …/ask with stream: true, read as SSE events sources / delta / done / error. */
-  ask(kbId: string, body: { question: string; conversationId?: string }, handlers: AskHandlers, signal?: AbortSignal) {
+  /** POST …/ask with stream: true, read as SSE events sources / delta / sentence / done / error. */
+  ask(
+    kbId: string,
+    body: { question: string; conversationId?: string; sentences?: boolean },
+    handlers: AskHandlers,
+    signal?: AbortSignal,
+  ) {
     return streamRequest(`/api/knowledge-bases/${enc(kbId)}/ask`, {
       method: 'POST',
       body: { ...body, stream: true },
@@ -119,6 +126,12 @@ export const chatApi = {
             messageId: d.messageId as string | undefined,
           });
         } else if (event === 'delta') handlers.onDelta(typeof d.content === 'string' ? d.content : '');
+        else if (event === 'sentence' && typeof d.text === 'string')
+          handlers.onSentence?.({
+            index: Number(d.index ?? 0),
+            text: d.text,
+            citations: Array.isArray(d.citations) ? (d.citations as number[]) : [],
+          });
         else if (event === 'done') handlers.onDone(d as unknown as AskDone);
         else if (event === 'error')
           handlers.onError({ code: String(d.code ?? 'ERROR'), message: String(d.message ?? 'Error') });
