@@ -1,6 +1,5 @@
-import type { Response } from 'express';
 import { DomainError } from '../common/errors/domain-error';
-import { sseEvent, writeEventStream } from '../common/http/server-sent-events';
+import { sseEvent } from '../common/http/server-sent-events';
 import type { AskEvent, AskResult } from './chat.types';
 
 /** Consumes an ask to the end (the non-streaming forms). A failure mid-answer is thrown as an HTTP error. */
@@ -12,29 +11,26 @@ export async function collectAnswer(events: AsyncIterable<AskEvent>): Promise<As
   throw new DomainError('ABORTED', 'The answer was cancelled before it was complete', 499);
 }
 
-/** Writes an ask as JSON, or as Server-Sent Events: sources, delta…, then done or error. */
-export async function sendAskResponse(res: Response, events: AsyncGenerator<AskEvent>, stream: boolean): Promise<void> {
-  if (!stream) {
-    const { finishReason: _finishReason, ...body } = await collectAnswer(events);
-    res.status(200).json(body);
-    return;
+/** The REST answer as JSON (without the internal finish reason). */
+export function askResponseBody(result: AskResult): Omit<AskResult, 'finishReason'> {
+  const { finishReason: _finishReason, ...body } = result;
+  return body;
+}
+
+/** One answer event as a REST Server-Sent Event: sources, delta…, then done or error. */
+export function askSse(event: AskEvent): string {
+  switch (event.type) {
+    case 'sources':
+      return sseEvent('sources', {
+        citations: event.citations,
+        conversationId: event.conversationId,
+        messageId: event.messageId,
+      });
+    case 'delta':
+      return sseEvent('delta', { content: event.content });
+    case 'done':
+      return sseEvent('done', askResponseBody(event.result));
+    case 'error':
+      return sseEvent('error', { code: event.code, message: event.message });
   }
-  await writeEventStream(res, events, (event) => {
-    switch (event.type) {
-      case 'sources':
-        return sseEvent('sources', {
-          citations: event.citations,
-          conversationId: event.conversationId,
-          messageId: event.messageId,
-        });
-      case 'delta':
-        return sseEvent('delta', { content: event.content });
-      case 'done': {
-        const { finishReason: _finishReason, ...done } = event.result;
-        return sseEvent('done', done);
-      }
-      case 'error':
-        return sseEvent('error', { code: event.code, message: event.message });
-    }
-  });
 }
