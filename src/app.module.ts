@@ -18,6 +18,7 @@ import { KnowledgeBasesCoreModule } from './knowledge-bases/knowledge-bases-core
 import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LlmModule } from './llm/llm.module';
 import { ModelsModule } from './llm/models.module';
+import { OllamaCompatModule } from './ollama-compat/ollama-compat.module';
 import { RetrievalModule } from './retrieval/retrieval.module';
 
 /**
@@ -44,6 +45,7 @@ const API_MODULES: Type[] = [
   IngestionModule,
   RetrievalModule,
   ChatModule,
+  OllamaCompatModule,
   ModelsModule,
   HealthDetailsModule,
 ];
@@ -65,7 +67,16 @@ export class AppModule {
       imports.push(
         ServeStaticModule.forRoot({
           rootPath: config.webDir,
-          exclude: ['/api/{*rest}', '/v1/{*rest}', '/health', '/docs', '/docs/{*rest}', '/docs-json'],
+          exclude: [
+            '/api/{*rest}',
+            '/v1/{*rest}',
+            '/ollama',
+            '/ollama/{*rest}',
+            '/health',
+            '/docs',
+            '/docs/{*rest}',
+            '/docs-json',
+          ],
         }),
       );
     }
