@@ -378,7 +378,7 @@ async function main(): Promise<void> {
     await import('./support/first-token-probes');
   const key = await createApiKey(app, (await loginAsAdmin(app)).token, { knowledgeBaseIds: [kb.id], scopes: ['ask'] });
   const keyAuth = `Bearer ${key.secret}`;
-  const doors = await compareFirstToken(
+  const { doors, rounds } = await compareFirstToken(
     {
       rest: restFirstTokenProbe(app.url, keyAuth, kb.id),
       ollama: ollamaFirstTokenProbe(app.url, keyAuth, `${KB_SLUG}:latest`),
@@ -423,8 +423,9 @@ async function main(): Promise<void> {
       `    ${door.padEnd(7)} p50 ${fmt(doorP50(door))}  p95 ${fmt(doorP95(door))}  (${doors[door].failures} failed)`,
     );
   }
+  const paired = rounds.map((r) => r.ollama - r.rest).filter(Number.isFinite);
   console.log(
-    `    /ollama − REST: p50 ${fmtSigned(p50Gap)}  p95 ${fmtSigned(p95Gap)}   target within 5 ms: ${mark(Math.abs(p50Gap) <= 5 && Math.abs(p95Gap) <= 5)}`,
+    `    /ollama − REST: p50 ${fmtSigned(p50Gap)}  p95 ${fmtSigned(p95Gap)}  (median of the per-question differences ${fmtSigned(percentile(paired, 50))})   target within 5 ms: ${mark(Math.abs(p50Gap) <= 5 && Math.abs(p95Gap) <= 5)}`,
   );
   console.log(
     `  ${CONCURRENT_ASKS} concurrent streaming asks: ${burstErrors} errors, all done in ${fmt(burstMs)}, first delta p50 ${fmt(percentile(burstFirst, 50))} p95 ${fmt(percentile(burstFirst, 95))}   target 0 errors: ${mark(burstErrors === 0)}`,

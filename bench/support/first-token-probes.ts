@@ -83,26 +83,39 @@ export function ollamaFirstTokenProbe(baseUrl: string, authorization: string, mo
   };
 }
 
+export interface FirstTokenComparison {
+  /** Each door's first-token times of its successful asks. */
+  doors: Record<string, { times: number[]; failures: number }>;
+  /** Per question, each door's time (NaN when it failed): for paired differences, which load drift cancels out of. */
+  rounds: Record<string, number>[];
+}
+
 /**
  * Asks every question through every door, the doors taking turns per question (so drift in the machine's
- * load hits them alike); the first `warmup` rounds are not counted. Returns each door's first-token times.
+ * load hits them alike); the first `warmup` rounds are not counted.
  */
 export async function compareFirstToken(
   probes: Record<string, FirstTokenProbe>,
   questions: string[],
   warmup: number,
-): Promise<Record<string, { times: number[]; failures: number }>> {
-  const out: Record<string, { times: number[]; failures: number }> = {};
-  for (const name of Object.keys(probes)) out[name] = { times: [], failures: 0 };
+): Promise<FirstTokenComparison> {
+  const doors: FirstTokenComparison['doors'] = {};
+  const rounds: FirstTokenComparison['rounds'] = [];
+  for (const name of Object.keys(probes)) doors[name] = { times: [], failures: 0 };
   for (let i = 0; i < questions.length; i++) {
     const order = Object.keys(probes);
     if (i % 2) order.reverse();
+    const round: Record<string, number> = {};
     for (const name of order) {
       const { firstTokenMs, ok } = await probes[name](questions[i]);
-      if (i < warmup) continue;
-      if (ok && Number.isFinite(firstTokenMs)) out[name].times.push(firstTokenMs);
-      else out[name].failures++;
+      round[name] = ok ? firstTokenMs : NaN;
+    }
+    if (i < warmup) continue;
+    rounds.push(round);
+    for (const name of order) {
+      if (Number.isFinite(round[name])) doors[name].times.push(round[name]);
+      else doors[name].failures++;
     }
   }
-  return out;
+  return { doors, rounds };
 }
