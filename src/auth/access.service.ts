@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '../common/errors/domain-error';
 import { isUuid } from '../common/validation/uuid';
 import { KnowledgeBaseAccessLevel, KnowledgeBaseSource } from './access.decorators';
+import { mayOpenConversation } from './conversation-access';
 import { AccessRepository, visibleKnowledgeBasesSql } from './access.repository';
 import { ForbiddenError } from './auth-errors';
 import { Principal } from './principal';
@@ -53,7 +54,7 @@ export class AccessService {
     const target = await this.targets.resolve(from, value, byId, principal.userId);
     if (!target) throw new NotFoundError(what, value);
     // A conversation belongs to whoever asked: other members of the knowledge base do not see it.
-    if (target.privateTo && target.privateTo !== principal.userId && principal.role !== 'admin') {
+    if (target.conversationOwner && !mayOpenConversation(principal, target.conversationOwner)) {
       throw new NotFoundError(what, value);
     }
 

@@ -21,7 +21,7 @@ export class ChatController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() { stream, ...input }: AskDto,
     @Headers('accept') accept: string | undefined,
-    @CurrentPrincipal() principal: Principal | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
     if (stream ?? /text\/event-stream/.test(accept ?? '')) {

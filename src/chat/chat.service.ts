@@ -35,7 +35,7 @@ const REWRITE_MAX_CHARS = 500;
 interface AskState {
   kb: KnowledgeBase;
   input: AskInput;
-  principal?: Principal;
+  principal: Principal;
   settings: AnswerSettings;
   language: AnswerLanguage;
   started: number;
@@ -66,7 +66,7 @@ export class ChatService {
   ) {}
 
   /** POST /api/knowledge-bases/:id/ask (both REST forms). */
-  async askKnowledgeBase(id: string, input: AskInput, principal: Principal | undefined, signal: AbortSignal) {
+  async askKnowledgeBase(id: string, input: AskInput, principal: Principal, signal: AbortSignal) {
     return this.ask(await this.retrieval.getKnowledgeBase(id), input, principal, signal);
   }
 
@@ -74,7 +74,7 @@ export class ChatService {
   async ask(
     kb: KnowledgeBase,
     input: AskInput,
-    principal: Principal | undefined,
+    principal: Principal,
     signal: AbortSignal,
   ): Promise<AsyncGenerator<AskEvent>> {
     const started = performance.now();
@@ -342,7 +342,12 @@ export class ChatService {
     await this.conversations.saveTurn({
       conversationId: state.conversationId,
       newConversation: state.isNewConversation
-        ? { knowledgeBaseId: state.kb.id, userId: state.principal?.userId ?? null, source: state.input.source ?? 'api' }
+        ? {
+            knowledgeBaseId: state.kb.id,
+            userId: state.principal.userId,
+            apiKeyId: state.principal.apiKeyId ?? null,
+            source: state.input.source ?? 'api',
+          }
         : undefined,
       question: state.input.question,
       answer: {

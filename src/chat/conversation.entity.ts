@@ -15,6 +15,10 @@ export class Conversation {
   @Column({ type: 'uuid', nullable: true })
   userId: string | null;
 
+  /** The API key that started it, if one did: such a key sees only its own conversations. */
+  @Column({ type: 'uuid', nullable: true })
+  apiKeyId: string | null;
+
   /** The first question, shortened. */
   @Column({ type: 'varchar', length: 200, default: '' })
   title: string;

@@ -12,14 +12,14 @@ export class ConversationsController {
   /** The caller's conversations in a knowledge base, newest first. */
   @Get('knowledge-bases/:id/conversations')
   @KnowledgeBaseAccess('read')
-  list(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal?: Principal) {
+  list(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.conversations.listForKnowledgeBase(id, principal);
   }
 
   /** A conversation with its messages and their citations. */
   @Get('conversations/:id')
   @KnowledgeBaseAccess('read', { from: 'conversation' })
-  get(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal?: Principal) {
+  get(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.conversations.getWithMessages(id, principal);
   }
 
@@ -29,7 +29,7 @@ export class ConversationsController {
   trace(
     @Param('id', ParseUUIDPipe) id: string,
     @Param('mid', ParseUUIDPipe) messageId: string,
-    @CurrentPrincipal() principal?: Principal,
+    @CurrentPrincipal() principal: Principal,
   ) {
     return this.conversations.getTrace(id, messageId, principal);
   }
@@ -37,7 +37,7 @@ export class ConversationsController {
   @Delete('conversations/:id')
   @HttpCode(204)
   @KnowledgeBaseAccess('read', { from: 'conversation' })
-  async delete(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal?: Principal): Promise<void> {
+  async delete(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     await this.conversations.delete(id, principal);
   }
 }

@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { NotFoundError } from '../common/errors/domain-error';
+import { ForbiddenError } from '../auth/auth-errors';
+import { mayDeleteConversations, mayOpenConversation } from '../auth/conversation-access';
 import type { Principal } from '../auth/principal';
 import type { ChatMessage } from '../llm/llm.types';
 import type { AnswerTimings, AnswerTrace, AnswerUsage, Citation } from './chat.types';
@@ -16,7 +18,12 @@ const TITLE_CHARS = 100;
 export interface TurnRecord {
   conversationId: string;
   /** Set when the conversation does not exist yet. */
-  newConversation?: { knowledgeBaseId: string; userId: string | null; source: ConversationSource };
+  newConversation?: {
+    knowledgeBaseId: string;
+    userId: string | null;
+    apiKeyId: string | null;
+    source: ConversationSource;
+  };
   question: string;
   answer: {
     id: string;
@@ -43,8 +50,8 @@ export interface MessageView {
 }
 
 /**
- * Conversations and their messages. A conversation belongs to the user who started it: others (but
- * admins) get 404, as if it did not exist. Without accounts (no principal) every conversation is visible.
+ * Conversations and their messages. A conversation belongs to whoever started it (see
+ * auth/conversation-access.ts): others get 404, as if it did not exist.
  */
 @Injectable()
 export class ConversationsService {
@@ -55,40 +62,41 @@ export class ConversationsService {
   ) {}
 
   /** The conversation if the caller may see it (and, when given, it belongs to that knowledge base). */
-  async getVisible(id: string, principal?: Principal, knowledgeBaseId?: string): Promise<Conversation> {
+  async getVisible(id: string, principal: Principal, knowledgeBaseId?: string): Promise<Conversation> {
     const conversation = await this.conversations.findOneBy({ id });
     const visible =
       conversation &&
       (!knowledgeBaseId || conversation.knowledgeBaseId === knowledgeBaseId) &&
-      (!principal ||
-        principal.role === 'admin' ||
-        conversation.userId === null ||
-        conversation.userId === principal.userId);
+      mayOpenConversation(principal, conversation);
     if (!visible) throw new NotFoundError('Conversation', id);
     return conversation;
   }
 
   /** GET /api/conversations/:id */
-  async getWithMessages(id: string, principal?: Principal) {
+  async getWithMessages(id: string, principal: Principal) {
     const conversation = await this.getVisible(id, principal);
     const messages = await this.messages.find({ where: { conversationId: id }, order: { seq: 'ASC' } });
     return { ...conversation, messages: messages.map(toView) };
   }
 
-  /** GET /api/knowledge-bases/:id/conversations: the caller's conversations, newest first. */
-  async listForKnowledgeBase(knowledgeBaseId: string, principal?: Principal) {
-    const qb = this.conversations
-      .createQueryBuilder('c')
-      .where('c.knowledgeBaseId = :knowledgeBaseId', { knowledgeBaseId })
-      .orderBy('c.updatedAt', 'DESC')
-      .limit(200);
-    if (principal) qb.andWhere('c.userId = :userId', { userId: principal.userId });
-    const items = await qb.getMany();
+  /**
+   * GET /api/knowledge-bases/:id/conversations: the caller's conversations, newest first (an API key's:
+   * those it started).
+   */
+  async listForKnowledgeBase(knowledgeBaseId: string, principal: Principal) {
+    const items = await this.conversations.find({
+      where:
+        principal.kind === 'apiKey'
+          ? { knowledgeBaseId, apiKeyId: principal.apiKeyId ?? '' }
+          : { knowledgeBaseId, userId: principal.userId },
+      order: { updatedAt: 'DESC' },
+      take: 200,
+    });
     return { items, total: items.length };
   }
 
   /** GET /api/conversations/:id/messages/:mid/trace */
-  async getTrace(conversationId: string, messageId: string, principal?: Principal) {
+  async getTrace(conversationId: string, messageId: string, principal: Principal) {
     await this.getVisible(conversationId, principal);
     const message = await this.messages
       .createQueryBuilder('m')
@@ -99,7 +107,10 @@ export class ConversationsService {
     return { conversationId, messageId, status: message.status, ...(message.trace ?? {}) };
   }
 
-  async delete(id: string, principal?: Principal): Promise<void> {
+  async delete(id: string, principal: Principal): Promise<void> {
+    if (!mayDeleteConversations(principal)) {
+      throw new ForbiddenError('Deleting conversations needs an API key with the "write" scope', 'INSUFFICIENT_SCOPE');
+    }
     await this.getVisible(id, principal);
     await this.conversations.delete({ id });
   }

@@ -104,7 +104,7 @@ export class OllamaCompatService {
   async answer(
     endpoint: OllamaEndpoint,
     body: OllamaChatDto | OllamaGenerateDto,
-    principal: Principal | undefined,
+    principal: Principal,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const ask = await this.prepare(endpoint, body);
@@ -120,7 +120,7 @@ export class OllamaCompatService {
   async answerStream(
     endpoint: OllamaEndpoint,
     body: OllamaChatDto | OllamaGenerateDto,
-    principal: Principal | undefined,
+    principal: Principal,
     signal: AbortSignal,
   ): Promise<AsyncIterable<Record<string, unknown>>> {
     const ask = await this.prepare(endpoint, body);

@@ -17,7 +17,7 @@ import { PG_SERVER_URL, TEST_DATABASE_NAME } from '../support/test-env';
 import { db, seedKnowledgeBase } from './auth-fixtures';
 
 /**
- * The findings of the outside security review (issue #11, items 1–4, 6 and 8), each as the reviewer
+ * The findings of the outside security review (issue #11, items 1–6 and 8), each as the reviewer
  * reproduced it, against a running app: real PostgreSQL, Redis and HTTP, the fake Ollama.
  */
 describe('security review: login limits, request bodies, event streams, internal details', () => {
@@ -375,6 +375,70 @@ describe('security review: login limits, request bodies, event streams, internal
       } finally {
         await locker.end();
       }
+    });
+  });
+
+  describe('5: an ask key sees only the conversations it started, and cannot delete any', () => {
+    it("an admin's ask key neither reads nor deletes another user's conversation, nor lists it", async () => {
+      const member = await createMember(t, admin.token);
+      const kb = await seedKnowledgeBase(t, member.user.id);
+      const adminKey = await createApiKey(t, admin.token, { knowledgeBaseIds: 'all', scopes: ['ask'] });
+
+      await request(t.url).get(`/api/conversations/${kb.conversationId}`).set(adminKey.headers).expect(404);
+      await request(t.url)
+        .get(`/api/conversations/${kb.conversationId}/messages/${kb.messageId}/trace`)
+        .set(adminKey.headers)
+        .expect(404);
+      await request(t.url).delete(`/api/conversations/${kb.conversationId}`).set(adminKey.headers).expect(404);
+      const listed = await request(t.url).get(`/api/knowledge-bases/${kb.id}/conversations`).set(adminKey.headers);
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toEqual([]);
+      // Still there for its owner, and for the admin signed in.
+      await request(t.url).get(`/api/conversations/${kb.conversationId}`).set(member.headers).expect(200);
+      await request(t.url).get(`/api/conversations/${kb.conversationId}`).set(admin.headers).expect(200);
+      // The owner's own ask key does not open the owner's signed-in conversations either.
+      const memberKey = await createApiKey(t, member.token, { knowledgeBaseIds: [kb.id], scopes: ['ask'] });
+      await request(t.url).get(`/api/conversations/${kb.conversationId}`).set(memberKey.headers).expect(404);
+    });
+
+    it('a key goes on with its own conversation; another key does not see it; its owner does', async () => {
+      const member = await createMember(t, admin.token);
+      const kb = await seedKnowledgeBase(t, member.user.id);
+      const askKey = await createApiKey(t, member.token, { knowledgeBaseIds: [kb.id], scopes: ['ask'] });
+      const otherKey = await createApiKey(t, member.token, { knowledgeBaseIds: [kb.id], scopes: ['ask', 'write'] });
+
+      const first = await request(t.url)
+        .post(`/api/knowledge-bases/${kb.id}/ask`)
+        .set(askKey.headers)
+        .send({ question: '知库是什么？' })
+        .expect(200);
+      const conversationId: string = first.body.conversationId;
+      await request(t.url)
+        .post(`/api/knowledge-bases/${kb.id}/ask`)
+        .set(askKey.headers)
+        .send({ question: '再说一遍', conversationId })
+        .expect(200);
+      const own = await request(t.url).get(`/api/conversations/${conversationId}`).set(askKey.headers).expect(200);
+      expect(own.body.messages).toHaveLength(4);
+      const listed = await request(t.url).get(`/api/knowledge-bases/${kb.id}/conversations`).set(askKey.headers);
+      expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([conversationId]);
+
+      await request(t.url).get(`/api/conversations/${conversationId}`).set(otherKey.headers).expect(404);
+      await request(t.url)
+        .post(`/api/knowledge-bases/${kb.id}/ask`)
+        .set(otherKey.headers)
+        .send({ question: '继续', conversationId })
+        .expect(404);
+      await request(t.url).delete(`/api/conversations/${conversationId}`).set(otherKey.headers).expect(404);
+      const refused = await request(t.url)
+        .delete(`/api/conversations/${conversationId}`)
+        .set(askKey.headers)
+        .expect(403);
+      expect(refused.body).toMatchObject({ error: 'INSUFFICIENT_SCOPE', message: expect.stringContaining('write') });
+      // The owner, signed in, sees the key's conversations among their own and may delete them.
+      const mine = await request(t.url).get(`/api/knowledge-bases/${kb.id}/conversations`).set(member.headers);
+      expect(mine.body.items.map((c: { id: string }) => c.id)).toContain(conversationId);
+      await request(t.url).delete(`/api/conversations/${conversationId}`).set(member.headers).expect(204);
     });
   });
 

@@ -181,6 +181,11 @@ describe('races: versions, document locks, advisory locks, knowledge-base deleti
     expect(await t.app.get(KnowledgeBaseRepository).markDeleted(kb.id)).toBe(true);
     expect((await api.get(`/api/knowledge-bases/${kb.id}`)).status).toBe(404);
     expect(await count(`chunks WHERE knowledge_base_id = $1`, [kb.id])).toBe(1);
+    // Nothing of it is reachable meanwhile: not its passages, answers, documents or conversations.
+    expect((await api.post(`/api/knowledge-bases/${kb.id}/search`).send({ query: 'crash' })).status).toBe(404);
+    expect((await api.post(`/api/knowledge-bases/${kb.id}/ask`).send({ question: 'crash?' })).status).toBe(404);
+    expect((await api.get(`/api/documents/${doc.id}/file`)).status).toBe(404);
+    expect((await api.get(`/api/knowledge-bases/${kb.id}/conversations`)).status).toBe(404);
 
     await t.app.get(IngestionReconcilerService).reconcile();
 

@@ -42,7 +42,7 @@ export class OpenAiCompatController {
   @KnowledgeBaseAccess('read', { from: 'knowledgeBaseSlug', body: 'model' })
   async complete(
     @Body(completionBody) body: Record<string, unknown>,
-    @CurrentPrincipal() principal: Principal | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
     const completion = body as unknown as ChatCompletionDto;

@@ -43,7 +43,7 @@ export class OpenAiCompatService {
   }
 
   /** POST /v1/chat/completions without `stream`: the whole completion. */
-  async complete(body: ChatCompletionDto, principal: Principal | undefined, signal: AbortSignal) {
+  async complete(body: ChatCompletionDto, principal: Principal, signal: AbortSignal) {
     const kb = await this.findBySlug(body.model);
     const created = Math.floor(Date.now() / 1000);
     const result = await collectAnswer(await this.chat.ask(kb, toAskInput(body), principal, signal));
@@ -56,7 +56,7 @@ export class OpenAiCompatService {
    */
   async completionChunks(
     body: ChatCompletionDto,
-    principal: Principal | undefined,
+    principal: Principal,
     signal: AbortSignal,
   ): Promise<AsyncIterable<OpenAiStreamItem>> {
     const kb = await this.findBySlug(body.model);

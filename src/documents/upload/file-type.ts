@@ -84,8 +84,6 @@ export const FILE_FORMATS: FileFormat[] = [
   { mime: WEBP_MIME, extensions: ['.webp'], name: 'a WebP image', matches: isWebp },
 ];
 
-export const SUPPORTED_EXTENSIONS = FILE_FORMATS.flatMap((f) => f.extensions);
-
 const KNOWN_BINARIES: Array<{ matches: (head: Head) => boolean; name: string }> = [
   { matches: isZip, name: 'a ZIP archive' },
   { matches: (h) => startsWith(h, [0x50, 0x4b, 0x05, 0x06]), name: 'a ZIP archive' },

@@ -108,13 +108,14 @@ describe('parseDocument without OCR', () => {
   });
 });
 
-/** A one-page PDF whose page is only a grey image (no text at all). */
+/** A one-page PDF whose page is only a grey image (no text at all), large enough to count as a picture. */
 function imageOnlyPdfForUnitTests(): string {
-  const image = '\xff'.repeat(16);
+  const side = 48;
+  const image = '\xff'.repeat(side * side);
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [4 0 R] /Count 1 >>',
-    `<< /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${image.length} >>\nstream\n${image}\nendstream`,
+    `<< /Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${image.length} >>\nstream\n${image}\nendstream`,
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 3 0 R >> >> /Contents 5 0 R >>',
     '<< /Length 30 >>\nstream\nq 500 0 0 700 56 46 cm /Im1 Do Q\nendstream',
   ];

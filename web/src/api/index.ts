@@ -26,22 +26,11 @@ export type * from './types';
 const enc = encodeURIComponent;
 type Obj = Record<string, unknown>;
 
-/** Lists arrive as `{items, total}`; a bare array (or `{data}`) is accepted too. */
-function toPage<T>(body: unknown, key?: string): Page<T> {
-  if (Array.isArray(body)) return { items: body as T[], total: body.length };
-  const b = (body ?? {}) as Obj;
-  const items = (b.items ?? (key ? b[key] : undefined) ?? b.data ?? []) as T[];
-  return { items, total: typeof b.total === 'number' ? b.total : items.length };
-}
-
 // ─── accounts (issue 5) ──────────────────────────────────────────────────────
 export const authApi = {
   login: (email: string, password: string) =>
     request<LoginResponse>('/api/auth/login', { method: 'POST', body: { email, password }, skipAuthRedirect: true }),
-  async me(): Promise<User> {
-    const body = await request<User | { user: User }>('/api/auth/me');
-    return 'user' in body && body.user ? body.user : (body as User);
-  },
+  me: () => request<User>('/api/auth/me'),
   /** Every earlier token stops working: the response is a fresh session (same shape as login). */
   changePassword: (currentPassword: string, newPassword: string) =>
     request<LoginResponse | undefined>('/api/auth/password', {
@@ -50,23 +39,15 @@ export const authApi = {
     }),
 };
 
-/** First-run setup (assumed contract): GET → {required}; POST {email, password} → same body as login. */
+/** First-run setup: GET → {required}; POST {email, password} → same body as login. */
 export const setupApi = {
-  async status(): Promise<{ required: boolean }> {
-    try {
-      return await request<{ required: boolean }>('/api/setup', { skipAuthRedirect: true });
-    } catch (e) {
-      // A backend without the endpoint (or with setup done and the route gone) means: no setup needed.
-      if (e instanceof ApiError && (e.status === 404 || e.status === 410)) return { required: false };
-      throw e;
-    }
-  },
+  status: () => request<{ required: boolean }>('/api/setup', { skipAuthRedirect: true }),
   create: (email: string, password: string) =>
     request<LoginResponse>('/api/setup', { method: 'POST', body: { email, password }, skipAuthRedirect: true }),
 };
 
 export const usersApi = {
-  list: async () => toPage<User>(await request('/api/users'), 'users').items,
+  list: async () => (await request<Page<User>>('/api/users')).items,
   create: (body: { email: string; password: string; role: Role }) =>
     request<User>('/api/users', { method: 'POST', body }),
   update: (id: string, body: { role?: Role; password?: string; email?: string }) =>
@@ -75,22 +56,18 @@ export const usersApi = {
 };
 
 export const apiKeysApi = {
-  list: async () => toPage<ApiKey>(await request('/api/api-keys'), 'apiKeys').items,
-  /** The response carries the secret once; its field is `secret` (also read: `key`, `apiKey`, `token`). */
+  list: async () => (await request<Page<ApiKey>>('/api/api-keys')).items,
+  /** The response is the key's view plus its `secret`, shown this once. */
   async create(body: ApiKeyInput): Promise<{ key: ApiKey; secret: string }> {
-    const res = await request<Obj>('/api/api-keys', { method: 'POST', body });
-    const nested = (res.apiKey && typeof res.apiKey === 'object' ? res.apiKey : res) as Obj;
-    const secret = [res.secret, res.key, res.apiKey, res.token, nested.secret].find(
-      (v): v is string => typeof v === 'string',
-    );
-    return { key: nested as unknown as ApiKey, secret: secret ?? '' };
+    const { secret, ...key } = await request<ApiKey & { secret: string }>('/api/api-keys', { method: 'POST', body });
+    return { key, secret };
   },
   revoke: (id: string) => request<void>(`/api/api-keys/${enc(id)}`, { method: 'DELETE' }),
 };
 
 // ─── knowledge bases and documents (issue 3) ────────────────────────────────
 export const kbApi = {
-  list: async () => toPage<KnowledgeBase>(await request('/api/knowledge-bases'), 'knowledgeBases').items,
+  list: () => request<KnowledgeBase[]>('/api/knowledge-bases'),
   get: (id: string) => request<KnowledgeBase>(`/api/knowledge-bases/${enc(id)}`),
   create: (body: KnowledgeBaseInput) => request<KnowledgeBase>('/api/knowledge-bases', { method: 'POST', body }),
   update: (id: string, body: Partial<KnowledgeBaseInput>) =>
@@ -100,13 +77,13 @@ export const kbApi = {
 
 export const documentsApi = {
   list: async (kbId: string, q: { status?: string; q?: string; page?: number; pageSize?: number } = {}) =>
-    toPage<DocumentItem>(await request(`/api/knowledge-bases/${enc(kbId)}/documents`, { query: q }), 'documents'),
+    request<Page<DocumentItem>>(`/api/knowledge-bases/${enc(kbId)}/documents`, { query: q }),
   get: (id: string) => request<DocumentItem>(`/api/documents/${enc(id)}`),
   reindex: (id: string) => request<unknown>(`/api/documents/${enc(id)}/reindex`, { method: 'POST' }),
   remove: (id: string) => request<void>(`/api/documents/${enc(id)}`, { method: 'DELETE' }),
   fileUrl: (id: string) => `/api/documents/${enc(id)}/file`,
   chunks: async (id: string, page = 1, pageSize = 20) =>
-    toPage<Chunk>(await request(`/api/documents/${enc(id)}/chunks`, { query: { page, pageSize } }), 'chunks'),
+    request<Page<Chunk>>(`/api/documents/${enc(id)}/chunks`, { query: { page, pageSize } }),
   updateChunk: (id: string, body: { content?: string; enabled?: boolean }) =>
     request<Chunk>(`/api/chunks/${enc(id)}`, { method: 'PATCH', body }),
   /** Live status/progress of a knowledge base's documents, read with fetch so the token stays in a header. */
@@ -145,41 +122,29 @@ export const chatApi = {
         else if (event === 'done') handlers.onDone(d as unknown as AskDone);
         else if (event === 'error')
           handlers.onError({ code: String(d.code ?? 'ERROR'), message: String(d.message ?? 'Error') });
-        else if (event === 'message' && typeof d.answer === 'string') handlers.onDone(d as unknown as AskDone); // non-streamed reply
       },
     });
   },
   /** The caller's conversations in a knowledge base, newest first. */
   listConversations: async (kbId: string) =>
-    toPage<ConversationSummary>(await request(`/api/knowledge-bases/${enc(kbId)}/conversations`), 'conversations')
-      .items,
+    (await request<Page<ConversationSummary>>(`/api/knowledge-bases/${enc(kbId)}/conversations`)).items,
   deleteConversation: (id: string) => request<void>(`/api/conversations/${enc(id)}`, { method: 'DELETE' }),
   getConversation: (id: string) => request<Obj>(`/api/conversations/${enc(id)}`),
   trace: (conversationId: string, messageId: string) =>
     request<Obj>(`/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/trace`),
 };
 
-// ─── models (assumed endpoints, see web/README.md) ──────────────────────────
-function toModel(m: Obj): OllamaModel {
-  const d = (m.details ?? {}) as Obj;
-  return {
-    name: String(m.name ?? m.model ?? ''),
-    size: typeof m.size === 'number' ? m.size : undefined,
-    modifiedAt: (m.modifiedAt ?? m.modified_at) as string | undefined,
-    family: (m.family ?? d.family) as string | undefined,
-    parameterSize: (m.parameterSize ?? d.parameterSize ?? d.parameter_size) as string | undefined,
-    quantization: (m.quantizationLevel ?? d.quantizationLevel ?? d.quantization_level) as string | undefined,
-    capabilities: Array.isArray(m.capabilities) ? (m.capabilities as string[]) : undefined,
-  };
-}
+// ─── models ─────────────────────────────────────────────────────────────────
+type InstalledModel = Omit<OllamaModel, 'quantization'> & { quantizationLevel?: string };
 
 export const modelsApi = {
-  /** GET /api/models → {models:[…]} as Ollama's /api/tags lists them (camelCase variants accepted). */
+  /** GET /api/models → {models:[…]}, Ollama's installed models. */
   list: async (): Promise<OllamaModel[]> =>
-    toPage<Obj>(await request('/api/models'), 'models')
-      .items.map(toModel)
-      .filter((m) => m.name),
-  /** POST /api/models/pull {name} → SSE (`progress`/`done`/`error` events) or Ollama's NDJSON relayed. */
+    (await request<{ models: InstalledModel[] }>('/api/models')).models.map(({ quantizationLevel, ...m }) => ({
+      ...m,
+      quantization: quantizationLevel,
+    })),
+  /** POST /api/models/pull {name} → SSE events `progress`, then `done` or `error`. */
   pull(name: string, onProgress: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
     let failure: ApiError | undefined;
     let succeeded = false;
@@ -189,12 +154,11 @@ export const modelsApi = {
       signal,
       onEvent(event, data) {
         const d = (data ?? {}) as Obj;
-        if (event === 'error' || typeof d.error === 'string' || (d.error && typeof d.error === 'object')) {
-          const msg = typeof d.message === 'string' ? d.message : typeof d.error === 'string' ? d.error : 'Pull failed';
-          failure = new ApiError(200, String(d.code ?? 'PULL_FAILED'), msg, d);
+        if (event === 'error') {
+          failure = new ApiError(200, String(d.code ?? 'PULL_FAILED'), String(d.message ?? 'Pull failed'), d);
           return;
         }
-        if (event === 'done' || d.status === 'success') succeeded = true;
+        if (event === 'done') succeeded = true;
         onProgress({
           status: String(d.status ?? event),
           digest: d.digest as string | undefined,

@@ -57,7 +57,7 @@ export interface StreamOptions {
   method?: string;
   body?: unknown;
   signal?: AbortSignal;
-  /** Called for every SSE event; for NDJSON bodies each line arrives as event "message". */
+  /** Called for every SSE event. */
   onEvent: (event: string, data: unknown) => void;
   /** Called once the response headers arrived and were 2xx. */
   onOpen?: (res: Response) => void;
@@ -73,11 +73,10 @@ function parseData(data: string): unknown {
 
 /**
  * Reads a server-sent event stream with fetch, so the Bearer token travels in a header instead of the URL
- * (EventSource can't send headers). Also reads NDJSON (`application/x-ndjson`) bodies line by line.
- * Resolves when the stream ends; rejects with ApiError on a non-2xx answer.
+ * (EventSource can't send headers). Resolves when the stream ends; rejects with ApiError on a non-2xx answer.
  */
 export async function streamRequest(path: string, opts: StreamOptions): Promise<void> {
-  const headers = authHeaders({ Accept: 'text/event-stream, application/x-ndjson;q=0.9, application/json;q=0.5' });
+  const headers = authHeaders({ Accept: 'text/event-stream' });
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -92,33 +91,13 @@ export async function streamRequest(path: string, opts: StreamOptions): Promise<
   }
   if (!res.ok) throw await toApiError(res);
   opts.onOpen?.(res);
-  const type = res.headers.get('Content-Type') ?? '';
   if (!res.body) return;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-
-  if (type.includes('text/event-stream')) {
-    const parser = new SseParser((m) => opts.onEvent(m.event, parseData(m.data)));
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      parser.push(value);
-    }
-    parser.end();
-    return;
-  }
-
-  // NDJSON, or a plain JSON body (a server that answered without streaming): one event per line.
-  let buffer = '';
+  const parser = new SseParser((m) => opts.onEvent(m.event, parseData(m.data)));
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    buffer += value;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      if (line) opts.onEvent('message', parseData(line));
-    }
+    parser.push(value);
   }
-  if (buffer.trim()) opts.onEvent('message', parseData(buffer.trim()));
+  parser.end();
 }

@@ -1,7 +1,4 @@
-/**
- * Shapes of the public REST API (issues 3, 4 and 5), as the UI reads them.
- * Fields marked "assumed" are not spelled out in the issues; web/README.md lists them for the backend.
- */
+/** Shapes of the public REST API as the UI reads them (web/README.md lists the endpoints). */
 
 export type Role = 'admin' | 'member';
 
@@ -184,7 +181,7 @@ export interface ConversationSummary {
   updatedAt?: string;
 }
 
-/** One question/answer as the chat page shows it, whatever the server's message layout. */
+/** One question/answer as the chat page shows it. */
 export interface ChatTurn {
   messageId?: string;
   question: string;

@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Conversations started through the Ollama-compatible API (/ollama) say so, like the /v1 ones. */
-export class OllamaConversations1795320000000 implements MigrationInterface {
-  name = 'OllamaConversations1795320000000';
+export class OllamaConversations1795322000000 implements MigrationInterface {
+  name = 'OllamaConversations1795322000000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE conversations DROP CONSTRAINT IF EXISTS conversations_source_check`);
