@@ -8,6 +8,7 @@
  *   - HNSW recall@10 of the vector leg against exact search;
  *   - ask overhead: request to first SSE `delta` through the real API, with the fake Ollama answering at once;
  *   - the MCP door: ask through /mcp (time to the tool result) against REST's JSON ask (bench/support/mcp-door.ts);
+ *   - the same to the first token through each door (REST SSE, /ollama/api/chat), same asks, and the gap;
  *   - 64 concurrent streaming asks and how many failed.
  *
  * The data is clustered, not uniform: N/100 topics, each with a centre vector and its own words; a chunk is
@@ -152,6 +153,7 @@ function percentile(values: number[], p: number): number {
 }
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+const fmtSigned = (ms: number): string => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(1)} ms`;
 
 function mark(ok: boolean): string {
   return ok ? 'ok' : 'MISSED';
@@ -340,7 +342,8 @@ async function main(): Promise<void> {
   const { openEventStream } = await import('../test/support/retrieval-fixtures');
   const app = await startTestApp({
     role: 'api',
-    env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password },
+    // The door comparison asks hundreds of times with one API key.
+    env: { ADMIN_EMAIL: TEST_ADMIN.email, ADMIN_PASSWORD: TEST_ADMIN.password, API_KEY_ASK_LIMIT_PER_MIN: '100000' },
   });
   const { headers } = await loginAsAdmin(app);
   const askUrl = `${app.url}/api/knowledge-bases/${kb.id}/ask`;
@@ -370,6 +373,20 @@ async function main(): Promise<void> {
     const { firstDeltaMs } = await askOnce(askQuestions[i]);
     if (i >= 20) overhead.push(firstDeltaMs);
   }
+  // The same asks through REST SSE and /ollama/api/chat, with one API key (as clients of both doors use).
+  const { createApiKey } = await import('../test/support/auth-helpers');
+  const { compareFirstToken, ollamaFirstTokenProbe, restFirstTokenProbe } =
+    await import('./support/first-token-probes');
+  const key = await createApiKey(app, (await loginAsAdmin(app)).token, { knowledgeBaseIds: [kb.id], scopes: ['ask'] });
+  const keyAuth = `Bearer ${key.secret}`;
+  const { doors, rounds } = await compareFirstToken(
+    {
+      rest: restFirstTokenProbe(app.url, keyAuth, kb.id),
+      ollama: ollamaFirstTokenProbe(app.url, keyAuth, `${KB_SLUG}:latest`),
+    },
+    askQuestions,
+    20,
+  );
   const burstStarted = performance.now();
   const burst = await Promise.all(askQuestions.slice(0, CONCURRENT_ASKS).map((q) => askOnce(q)));
   const burstMs = performance.now() - burstStarted;
@@ -398,6 +415,20 @@ async function main(): Promise<void> {
   const overheadP95 = percentile(overhead, 95);
   console.log(
     `  ask overhead (request → first delta, ${ASKS} asks) p50 ${fmt(percentile(overhead, 50))}  p95 ${fmt(overheadP95)}   target p95 ≤ 50 ms: ${mark(overheadP95 <= 50)}`,
+  );
+  const doorP50 = (door: string) => percentile(doors[door].times, 50);
+  const doorP95 = (door: string) => percentile(doors[door].times, 95);
+  const p50Gap = doorP50('ollama') - doorP50('rest');
+  const p95Gap = doorP95('ollama') - doorP95('rest');
+  console.log(`  ask overhead to first token, same ${ASKS} asks through each door (one API key, turns alternating):`);
+  for (const door of Object.keys(doors)) {
+    console.log(
+      `    ${door.padEnd(7)} p50 ${fmt(doorP50(door))}  p95 ${fmt(doorP95(door))}  (${doors[door].failures} failed)`,
+    );
+  }
+  const paired = rounds.map((r) => r.ollama - r.rest).filter(Number.isFinite);
+  console.log(
+    `    /ollama − REST: p50 ${fmtSigned(p50Gap)}  p95 ${fmtSigned(p95Gap)}  (median of the per-question differences ${fmtSigned(percentile(paired, 50))})   target within 5 ms: ${mark(Math.abs(p50Gap) <= 5 && Math.abs(p95Gap) <= 5)}`,
   );
   console.log(`  MCP door (/mcp tool ask vs REST JSON ask): ${describeDoorFigures(mcpDoor)}`);
   console.log(

@@ -19,6 +19,7 @@ import { KnowledgeBasesModule } from './knowledge-bases/knowledge-bases.module';
 import { LlmModule } from './llm/llm.module';
 import { ModelsModule } from './llm/models.module';
 import { McpModule } from './mcp/mcp.module';
+import { OllamaCompatModule } from './ollama-compat/ollama-compat.module';
 import { RetrievalModule } from './retrieval/retrieval.module';
 
 /**
@@ -45,6 +46,7 @@ const API_MODULES: Type[] = [
   IngestionModule,
   RetrievalModule,
   ChatModule,
+  OllamaCompatModule,
   ModelsModule,
   HealthDetailsModule,
   McpModule,
@@ -67,7 +69,17 @@ export class AppModule {
       imports.push(
         ServeStaticModule.forRoot({
           rootPath: config.webDir,
-          exclude: ['/api/{*rest}', '/v1/{*rest}', '/mcp', '/health', '/docs', '/docs/{*rest}', '/docs-json'],
+          exclude: [
+            '/api/{*rest}',
+            '/v1/{*rest}',
+            '/ollama',
+            '/ollama/{*rest}',
+            '/mcp',
+            '/health',
+            '/docs',
+            '/docs/{*rest}',
+            '/docs-json',
+          ],
         }),
       );
     }

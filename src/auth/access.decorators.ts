@@ -15,6 +15,15 @@ export interface KnowledgeBaseAccessOptions {
   param?: string;
   /** Read the id from this JSON body field instead of a route parameter (e.g. `model` on /v1/chat/completions). */
   body?: string;
+  /** Turns the raw value into the id or slug to look up, e.g. Ollama's `slug:latest` into `slug`. */
+  toRef?: (raw: unknown) => unknown;
+  /** The error to throw instead of the 404 "Knowledge base … was not found" (e.g. Ollama's `model "x" not found`). */
+  notFound?: (raw: unknown) => Error;
+  /**
+   * Whether an API key's call counts against API_KEY_ASK_LIMIT_PER_MIN (default: every non-GET, i.e.
+   * questions and searches); false for cheap POSTs such as Ollama's /api/show.
+   */
+  countsAsAsk?: boolean;
 }
 
 export interface KnowledgeBaseAccessRule {
@@ -22,6 +31,9 @@ export interface KnowledgeBaseAccessRule {
   from: KnowledgeBaseSource;
   param: string;
   body?: string;
+  toRef?: (raw: unknown) => unknown;
+  notFound?: (raw: unknown) => Error;
+  countsAsAsk?: boolean;
 }
 
 export const KNOWLEDGE_BASE_ACCESS_KEY = 'zhiku:knowledgeBaseAccess';
@@ -46,6 +58,9 @@ export const KnowledgeBaseAccess = (
     from: options.from ?? 'knowledgeBase',
     param: options.param ?? 'id',
     body: options.body,
+    toRef: options.toRef,
+    notFound: options.notFound,
+    countsAsAsk: options.countsAsAsk,
   } satisfies KnowledgeBaseAccessRule);
 
 /** Admins only (users, models, settings); API keys never. */

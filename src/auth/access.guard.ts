@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { NotFoundError } from '../common/errors/domain-error';
 import { IS_PUBLIC_KEY } from '../common/http/public.decorator';
 import {
   ADMIN_ONLY_KEY,
@@ -68,17 +69,26 @@ export class AccessGuard implements CanActivate {
     }
     if (adminOnly && principal.role !== 'admin') throw new ForbiddenError('Only administrators may do this');
 
-    const ref =
+    const raw =
       rule && (rule.body ? (req.body as Record<string, unknown> | undefined)?.[rule.body] : req.params[rule.param]);
+    const ref = rule?.toRef ? rule.toRef(raw) : raw;
+    const authorize = async (who: Principal, r: KnowledgeBaseAccessRule) => {
+      try {
+        return await this.access.authorize(who, r.from, ref, r.level);
+      } catch (err) {
+        throw r.notFound && err instanceof NotFoundError ? r.notFound(raw) : err;
+      }
+    };
     if (rule) {
-      req.knowledgeBaseAccess = await this.access.authorize(principal, rule.from, ref, rule.level);
-      if (principal.kind === 'apiKey' && rule.level === 'read' && req.method !== 'GET') {
+      req.knowledgeBaseAccess = await authorize(principal, rule);
+      const countsAsAsk = rule.countsAsAsk ?? req.method !== 'GET';
+      if (principal.kind === 'apiKey' && rule.level === 'read' && countsAsAsk) {
         await this.countAsk(principal, context.switchToHttp().getResponse<Response>());
       }
     }
     req.recheckAccess = async () => {
       const again = await this.authenticate(req);
-      if (rule) await this.access.authorize(again, rule.from, ref, rule.level);
+      if (rule) await authorize(again, rule);
     };
     return true;
   }

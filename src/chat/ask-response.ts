@@ -1,6 +1,5 @@
-import type { Response } from 'express';
 import { DomainError } from '../common/errors/domain-error';
-import { sseEvent, writeEventStream } from '../common/http/server-sent-events';
+import { sseEvent } from '../common/http/server-sent-events';
 import type { AskEvent, AskResult } from './chat.types';
 import { SentenceEvent, withSentenceEvents } from './sentence-events';
 
@@ -13,42 +12,36 @@ export async function collectAnswer(events: AsyncIterable<AskEvent>): Promise<As
   throw new DomainError('ABORTED', 'The answer was cancelled before it was complete', 499);
 }
 
-/**
- * Writes an ask as JSON, or as Server-Sent Events: sources, delta…, then done or error; with `sentences`,
- * also a `sentence` event for each complete sentence (for speech).
- */
-export async function sendAskResponse(
-  res: Response,
-  events: AsyncGenerator<AskEvent>,
-  stream: boolean,
-  options: { sentences?: boolean } = {},
-): Promise<void> {
-  if (!stream) {
-    const { finishReason: _finishReason, ...body } = await collectAnswer(events);
-    res.status(200).json(body);
-    return;
+/** The REST answer as JSON (without the internal finish reason). */
+export function askResponseBody(result: AskResult): Omit<AskResult, 'finishReason'> {
+  const { finishReason: _finishReason, ...body } = result;
+  return body;
+}
+
+/** An ask's events for REST SSE, with a `sentence` event after each complete sentence when asked for (speech). */
+export function askEventsForSse(
+  events: AsyncIterable<AskEvent>,
+  sentences: boolean | undefined,
+): AsyncIterable<AskEvent | SentenceEvent> {
+  return sentences ? withSentenceEvents(events) : events;
+}
+
+/** One answer event as a REST Server-Sent Event: sources, delta… (and sentence…), then done or error. */
+export function askSse(event: AskEvent | SentenceEvent): string {
+  switch (event.type) {
+    case 'sentence':
+      return sseEvent('sentence', { index: event.index, text: event.text, citations: event.citations });
+    case 'sources':
+      return sseEvent('sources', {
+        citations: event.citations,
+        conversationId: event.conversationId,
+        messageId: event.messageId,
+      });
+    case 'delta':
+      return sseEvent('delta', { content: event.content });
+    case 'done':
+      return sseEvent('done', askResponseBody(event.result));
+    case 'error':
+      return sseEvent('error', { code: event.code, message: event.message });
   }
-  const withSentences: AsyncIterable<AskEvent | SentenceEvent> = options.sentences
-    ? withSentenceEvents(events)
-    : events;
-  await writeEventStream(res, withSentences, (event) => {
-    switch (event.type) {
-      case 'sentence':
-        return sseEvent('sentence', { index: event.index, text: event.text, citations: event.citations });
-      case 'sources':
-        return sseEvent('sources', {
-          citations: event.citations,
-          conversationId: event.conversationId,
-          messageId: event.messageId,
-        });
-      case 'delta':
-        return sseEvent('delta', { content: event.content });
-      case 'done': {
-        const { finishReason: _finishReason, ...done } = event.result;
-        return sseEvent('done', done);
-      }
-      case 'error':
-        return sseEvent('error', { code: event.code, message: event.message });
-    }
-  });
 }

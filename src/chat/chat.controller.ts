@@ -3,8 +3,8 @@ import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { KnowledgeBaseAccess } from '../auth/access.decorators';
 import { CurrentPrincipal, Principal } from '../auth/principal';
-import { abortOnDisconnect } from '../common/http/server-sent-events';
-import { sendAskResponse } from './ask-response';
+import { abortOnDisconnect, sendEventStream } from '../common/http/server-sent-events';
+import { askEventsForSse, askResponseBody, askSse, collectAnswer } from './ask-response';
 import { ChatService } from './chat.service';
 import { AskDto } from './dto/ask.dto';
 
@@ -24,7 +24,16 @@ export class ChatController {
     @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
+    if (stream ?? /text\/event-stream/.test(accept ?? '')) {
+      await sendEventStream(
+        res,
+        async (clientLeft) =>
+          askEventsForSse(await this.chat.askKnowledgeBase(id, input, principal, clientLeft), sentences),
+        { format: askSse },
+      );
+      return;
+    }
     const events = await this.chat.askKnowledgeBase(id, input, principal, abortOnDisconnect(res));
-    await sendAskResponse(res, events, stream ?? /text\/event-stream/.test(accept ?? ''), { sentences });
+    res.status(200).json(askResponseBody(await collectAnswer(events)));
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError, errorViewFor } from '../common/errors/domain-error';
 import { estimateTokens } from '../common/text/token-estimate';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -151,7 +151,7 @@ export class ChatService {
    */
   private async composePrompt(state: AskState, hits: SearchHit[], history: ChatMessage[]) {
     const { settings, language, input } = state;
-    const { numCtx, contextLength } = await this.contextWindow(settings);
+    const { numCtx, contextLength } = await this.contextWindow(settings, input.numCtx);
     const answerReserve = Math.min(input.maxTokens ?? defaultAnswerReserve(numCtx), Math.floor(numCtx / 2));
     const withSources = hits.length > 0;
     const promptBase = {
@@ -200,10 +200,17 @@ export class ChatService {
     };
   }
 
-  /** num_ctx for every /api/chat: the knowledge base's (or CHAT_NUM_CTX), never above the model's context. */
-  private async contextWindow(settings: AnswerSettings): Promise<{ numCtx: number; contextLength: number | null }> {
+  /**
+   * num_ctx for every /api/chat: the client's, else the knowledge base's (or CHAT_NUM_CTX), never above
+   * the model's context.
+   */
+  private async contextWindow(
+    settings: AnswerSettings,
+    requested?: number,
+  ): Promise<{ numCtx: number; contextLength: number | null }> {
     const { contextLength } = await this.ollama.showModel(settings.chatModel);
-    return { numCtx: Math.min(settings.numCtx, contextLength ?? Infinity), contextLength: contextLength ?? null };
+    const numCtx = Math.min(requested ?? settings.numCtx, contextLength ?? Infinity);
+    return { numCtx, contextLength: contextLength ?? null };
   }
 
   private async rewriteFollowUp(
@@ -279,7 +286,11 @@ export class ChatService {
     } catch (err) {
       if (stored) throw err;
       const code = err instanceof DomainError ? err.code : 'INTERNAL_ERROR';
-      const message = err instanceof DomainError ? err.message : 'The answer broke off unexpectedly';
+      // As the HTTP errors: members are not told the server's internals (e.g. Ollama's address).
+      const message =
+        err instanceof DomainError
+          ? errorViewFor(err, state.principal?.role === 'admin').message
+          : 'The answer broke off unexpectedly';
       if (!(err instanceof DomainError)) this.logger.error({ err }, 'answer stream failed');
       if (signal.aborted || code === 'ABORTED') {
         await fail('aborted', { code: 'ABORTED', message: 'The client went away before the answer was complete' });

@@ -1,4 +1,5 @@
 import type { ChunkLocation } from '../documents/chunk-location';
+import type { ConversationSource } from './conversation.entity';
 import type { ChatOptions } from '../llm/llm.types';
 import type { SearchMode, SearchTrace } from '../retrieval/retrieval.types';
 
@@ -76,11 +77,13 @@ export interface AskInput {
   topK?: number;
   /** Earlier turns sent by the client (/v1); REST asks take them from the stored conversation instead. */
   history?: { role: 'user' | 'assistant'; content: string }[];
-  /** Generation options from the client (/v1): passed through to Ollama. */
+  /** Generation options from the client (/v1, /ollama): passed through to Ollama. */
   temperature?: number;
   topP?: number;
   maxTokens?: number;
-  source?: 'api' | 'openai';
+  /** The context window the client asks for (/ollama `num_ctx`); never above the chat model's. */
+  numCtx?: number;
+  source?: ConversationSource;
 }
 
 export interface AskResult {

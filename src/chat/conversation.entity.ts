@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export type ConversationSource = 'api' | 'openai';
+export type ConversationSource = 'api' | 'openai' | 'ollama';
 
 /** A thread of questions and answers over one knowledge base, owned by the user who asked (when known). */
 @Entity('conversations')
@@ -23,7 +23,7 @@ export class Conversation {
   @Column({ type: 'varchar', length: 200, default: '' })
   title: string;
 
-  /** `openai`: created by /v1/chat/completions, whose clients send the history themselves. */
+  /** `openai`, `ollama`: created by /v1 or /ollama, whose clients send the history themselves. */
   @Column({ type: 'varchar', length: 16, default: 'api' })
   source: ConversationSource;
 

@@ -117,6 +117,13 @@ function locationText(location: ChunkLocation, language: AnswerLanguage): string
 }
 
 export function formatSource(source: PromptSource, language: AnswerLanguage): string {
+  // A blank line inside a passage would end it for simple parsers; keep paragraphs on single line breaks.
+  const body = source.content.replace(/\n\s*\n+/g, '\n').trim();
+  return `${sourceHeading(source, language)}\n${body}`;
+}
+
+/** A source's first line: `[1] R-intro.pdf, page 12 — Output` / `[1] 《笔记》 第 21 页 — 中文排版`. */
+export function sourceHeading(source: Omit<PromptSource, 'content'>, language: AnswerLanguage): string {
   const l = LABELS[language];
   let where = '';
   if (source.pageFrom !== null) {
@@ -133,9 +140,7 @@ export function formatSource(source: PromptSource, language: AnswerLanguage): st
   }
   const name = language === 'zh' ? `《${source.documentName}》` : source.documentName;
   const heading = source.title ? ` — ${source.title}` : '';
-  // A blank line inside a passage would end it for simple parsers; keep paragraphs on single line breaks.
-  const body = source.content.replace(/\n\s*\n+/g, '\n').trim();
-  return `[${source.index}] ${name}${where}${heading}\n${body}`;
+  return `[${source.index}] ${name}${where}${heading}`;
 }
 
 export function sourceTokens(source: PromptSource, language: AnswerLanguage): number {

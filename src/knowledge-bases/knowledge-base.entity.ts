@@ -15,6 +15,8 @@ export interface KnowledgeBaseSettings {
   rewriteFollowUps?: boolean;
   numCtx?: number;
   temperature?: number;
+  /** Answers through /ollama end with a short "Sources" list, for clients that show only text. */
+  appendSources?: boolean;
   /** OCR of pages without text (scans) and of images: 'auto' (default) or 'off'. */
   ocr?: 'auto' | 'off';
   /** Tesseract languages for OCR, e.g. ["chi_tra", "eng"]; default OCR_LANGUAGES. */

@@ -32,6 +32,32 @@ export class KnowledgeBaseRepository {
     return this.rows.find({ where: ids ? { id: In(ids) } : {}, order: { createdAt: 'DESC' } });
   }
 
+  /** By slug exactly; null when there is none (or it is being deleted). */
+  findBySlug(slug: string): Promise<KnowledgeBase | null> {
+    return this.rows.findOneBy({ slug });
+  }
+
+  /**
+   * Ordered by slug, limited by a WHERE condition on `kb.id` when given (the access rules'
+   * `visibleKnowledgeBasesCondition(principal, 'kb.id')`): the models of /v1 and /ollama.
+   */
+  listBySlug(visible?: { sql: string; params: Record<string, unknown> }): Promise<KnowledgeBase[]> {
+    const qb = this.rows.createQueryBuilder('kb').orderBy('kb.slug', 'ASC');
+    if (visible) qb.where(visible.sql, visible.params);
+    return qb.getMany();
+  }
+
+  /** Bytes of the original files of each knowledge base's documents (Ollama's model `size`). */
+  async storedBytes(ids: string[]): Promise<Map<string, number>> {
+    if (!ids.length) return new Map();
+    const rows: Array<{ knowledge_base_id: string; bytes: string }> = await this.db.query(
+      `SELECT knowledge_base_id, coalesce(sum(size_bytes), 0)::bigint AS bytes
+         FROM documents WHERE knowledge_base_id = ANY($1::uuid[]) GROUP BY knowledge_base_id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.knowledge_base_id, Number(r.bytes)]));
+  }
+
   /** Inserts a new one; a taken slug surfaces as PostgreSQL's unique violation (23505). */
   insert(fields: DeepPartial<KnowledgeBase>): Promise<KnowledgeBase> {
     return this.rows.save(this.rows.create(fields));

@@ -22,8 +22,18 @@ import { db, seedKnowledgeBase, SeededKnowledgeBase } from './auth-fixtures';
  * scoped to another knowledge base, and no reader or ask-only key on a route that changes things.
  */
 
-/** The only routes that answer without credentials. A new public route must be added here on purpose. */
-const PUBLIC_ROUTES = ['GET /health', 'GET /health/live', 'POST /api/auth/login', 'GET /api/setup', 'POST /api/setup'];
+/**
+ * The only routes that answer without credentials. A new public route must be added here on purpose.
+ * GET /ollama is Ollama's health line ("Ollama is running"), which clients probe without a key.
+ */
+const PUBLIC_ROUTES = [
+  'GET /health',
+  'GET /health/live',
+  'POST /api/auth/login',
+  'GET /api/setup',
+  'POST /api/setup',
+  'GET /ollama',
+];
 
 interface Route {
   method: string;

@@ -480,6 +480,34 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(trace.body.messages[1]).toMatchObject({ status: 'aborted', error: { code: 'ABORTED' } });
   });
 
+  it('stops everything when the client leaves before the stream opens, and stores nothing', async () => {
+    const db = t.app.get(DataSource);
+    const countMessages = async (): Promise<number> => {
+      const [{ count }] = await db.query(
+        `SELECT count(*)::int AS count FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE c.knowledge_base_id = $1`,
+        [kb.id],
+      );
+      return count;
+    };
+    const before = await countMessages();
+    t.fake.configure({ latencyMs: 300 });
+    const controller = new AbortController();
+    const asking = openEventStream(
+      `${t.url}/api/knowledge-bases/${kb.id}/ask`,
+      { question: 'How do I divert output to a file?' },
+      headers,
+      controller.signal,
+    ).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 100)); // still searching: nothing is streamed yet
+    controller.abort();
+    expect(await asking).toMatchObject({ name: 'AbortError' });
+    await new Promise((r) => setTimeout(r, 1_000)); // longer than the Ollama calls would have taken
+    expect(t.fake.counts.completedChats).toBe(0);
+    expect(t.fake.requestsTo('/api/chat').length).toBe(t.fake.abortedChats);
+    expect(await countMessages()).toBe(before);
+  });
+
   it('reports a failure in the middle of the answer as an error event and stores the partial answer as failed', async () => {
     t.fake.configure({ errorMidStream: 3 });
     const stream = await openEventStream(

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { createApiKey, loginAsAdmin, TEST_ADMIN } from '../support/auth-helpers';
 import { createKnowledgeBase, seedDocument, SeededKb } from '../support/retrieval-fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -163,6 +164,31 @@ describe('OpenAI-compatible API (/v1) with the official openai client', () => {
       for await (const chunk of stream) void chunk;
     };
     await expect(read()).rejects.toThrow(/unexpected EOF/);
+  });
+
+  it('cancels the Ollama request when the client stops reading mid-stream, and stores the answer as aborted', async () => {
+    t.fake.configure({ tokenDelayMs: 100 });
+    const stream = await client.chat.completions.create({
+      model: kb.slug,
+      messages: [{ role: 'user', content: 'How do I divert output to a file?' }],
+      stream: true,
+    });
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content) break; // the SDK aborts the request
+    }
+    await t.fake.waitFor((fake) => fake.abortedChats === 1, 5_000);
+    expect(t.fake.counts.completedChats).toBe(0);
+    const db = t.app.get(DataSource);
+    let status: string | undefined;
+    for (let i = 0; i < 100 && status !== 'aborted'; i++) {
+      [{ status } = { status: undefined }] = await db.query(
+        `SELECT m.status FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE c.knowledge_base_id = $1 AND m.role = 'assistant' ORDER BY m.seq DESC LIMIT 1`,
+        [kb.id],
+      );
+      if (status !== 'aborted') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe('aborted');
   });
 
   it('accepts fields it does not use, as OpenAI-compatible servers do', async () => {

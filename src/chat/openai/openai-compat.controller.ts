@@ -3,9 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AllowApiKeys, KnowledgeBaseAccess } from '../../auth/access.decorators';
 import { CurrentPrincipal, Principal } from '../../auth/principal';
-import { abortOnDisconnect } from '../../common/http/server-sent-events';
+import { abortOnDisconnect, sendEventStream } from '../../common/http/server-sent-events';
 import { ChatCompletionDto } from '../dto/chat-completion.dto';
-import { OpenAiCompatService } from './openai-compat.service';
+import { OpenAiCompatService, openAiSse, openAiSseError } from './openai-compat.service';
 
 /**
  * OpenAI clients send fields zhiku does not use (n, user, seed…): read the known ones, ignore the rest
@@ -45,6 +45,14 @@ export class OpenAiCompatController {
     @CurrentPrincipal() principal: Principal,
     @Res() res: Response,
   ): Promise<void> {
-    await this.openAi.complete(body as unknown as ChatCompletionDto, principal, abortOnDisconnect(res), res);
+    const completion = body as unknown as ChatCompletionDto;
+    if (completion.stream) {
+      await sendEventStream(res, (clientLeft) => this.openAi.completionChunks(completion, principal, clientLeft), {
+        format: openAiSse,
+        onError: openAiSseError,
+      });
+      return;
+    }
+    res.status(200).json(await this.openAi.complete(completion, principal, abortOnDisconnect(res)));
   }
 }

@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Response } from 'express';
-import { Repository } from 'typeorm';
-import { AccessService } from '../../auth/access.service';
 import type { Principal } from '../../auth/principal';
-import { DomainError, ValidationFailedError } from '../../common/errors/domain-error';
-import { writeEventStream } from '../../common/http/server-sent-events';
+import { DomainError } from '../../common/errors/domain-error';
 import { KnowledgeBase } from '../../knowledge-bases/knowledge-base.entity';
-import { MAX_QUERY_CHARS } from '../../retrieval/retrieval.types';
 import { collectAnswer } from '../ask-response';
+import { questionAndHistory } from '../chat-messages';
 import type { AskEvent, AskInput, AskResult } from '../chat.types';
 import { ChatService } from '../chat.service';
+import { KnowledgeBaseModelsService } from '../knowledge-base-models.service';
 import type { ChatCompletionDto, ChatCompletionMessageDto } from '../dto/chat-completion.dto';
 
 export class ModelNotFoundError extends DomainError {
@@ -28,25 +23,18 @@ export class ModelNotFoundError extends DomainError {
  * The OpenAI-compatible face of question answering: a knowledge base is a model (id = its slug), the
  * last user message is the question and the earlier user/assistant messages are the history. Responses
  * carry a `citations` array (on the completion, and on the final stream chunk) that plain clients ignore.
+ * It maps the chat service's answer events to OpenAI's objects; the controller writes them.
  */
 @Injectable()
 export class OpenAiCompatService {
   constructor(
-    @InjectRepository(KnowledgeBase) private readonly knowledgeBases: Repository<KnowledgeBase>,
+    private readonly models: KnowledgeBaseModelsService,
     private readonly chat: ChatService,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   /** GET /v1/models: the knowledge bases the caller may ask. */
   async listModels(principal?: Principal) {
-    const qb = this.knowledgeBases.createQueryBuilder('kb').orderBy('kb.slug', 'ASC');
-    const access = this.accessService();
-    if (principal && access) {
-      const visible = access.visibleKnowledgeBasesCondition(principal, 'kb.id');
-      qb.where(visible.sql, visible.params);
-    }
-    const kbs = await qb.getMany();
-    return { object: 'list', data: kbs.map(toModel) };
+    return { object: 'list', data: (await this.models.listAskable(principal)).map(toModel) };
   }
 
   /** GET /v1/models/:model */
@@ -54,60 +42,62 @@ export class OpenAiCompatService {
     return toModel(await this.findBySlug(slug));
   }
 
-  /** POST /v1/chat/completions, streamed or not. */
-  async complete(
+  /** POST /v1/chat/completions without `stream`: the whole completion. */
+  async complete(body: ChatCompletionDto, principal: Principal, signal: AbortSignal) {
+    const kb = await this.findBySlug(body.model);
+    const created = Math.floor(Date.now() / 1000);
+    const result = await collectAnswer(await this.chat.ask(kb, toAskInput(body), principal, signal));
+    return completion({ id: '', created, model: kb.slug }, result);
+  }
+
+  /**
+   * POST /v1/chat/completions with `stream`: the chunks, then `[DONE]` (not after an error); resolves
+   * once the answer has started, so failures before it are HTTP errors.
+   */
+  async completionChunks(
     body: ChatCompletionDto,
     principal: Principal,
     signal: AbortSignal,
-    res: Response,
-  ): Promise<void> {
+  ): Promise<AsyncIterable<OpenAiStreamItem>> {
     const kb = await this.findBySlug(body.model);
     const events = await this.chat.ask(kb, toAskInput(body), principal, signal);
     const meta = { id: '', created: Math.floor(Date.now() / 1000), model: kb.slug };
-    if (!body.stream) {
-      res.status(200).json(completion(meta, await collectAnswer(events)));
-      return;
-    }
-    await writeEventStream(
-      res,
-      withDone(events),
-      (event) => {
-        if (event === DONE) return 'data: [DONE]\n\n';
-        return chunksFor(event, meta, body.stream_options?.include_usage === true)
-          .map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
-          .join('');
-      },
-      (code, message) =>
-        `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: code.toLowerCase() } })}\n\n`,
-    );
+    return toChunks(events, meta, body.stream_options?.include_usage === true);
   }
 
   private async findBySlug(slug: string): Promise<KnowledgeBase> {
-    const kb = await this.knowledgeBases.findOneBy({ slug });
+    const kb = await this.models.findBySlug(slug);
     if (!kb) throw new ModelNotFoundError(slug);
     return kb;
   }
-
-  /** The accounts module's access rules, when it is loaded (it is in the app; it may not be in a bare test module). */
-  private accessService(): AccessService | undefined {
-    try {
-      return this.moduleRef.get(AccessService, { strict: false });
-    } catch {
-      return undefined;
-    }
-  }
 }
 
-const DONE = Symbol('done');
+/** What a /v1 stream carries: chunk objects, and OpenAI's end marker. */
+export type OpenAiStreamItem = object | typeof OPENAI_DONE;
+export const OPENAI_DONE = '[DONE]';
 
-/** Appends the `[DONE]` marker after a successful answer (not after an error). */
-async function* withDone(events: AsyncIterable<AskEvent>): AsyncGenerator<AskEvent | typeof DONE> {
+/** One stream item as SSE: `data: <json>` (or `data: [DONE]`). */
+export function openAiSse(item: OpenAiStreamItem): string {
+  return `data: ${item === OPENAI_DONE ? OPENAI_DONE : JSON.stringify(item)}\n\n`;
+}
+
+/** A failure thrown mid-stream, in OpenAI's error shape (the SDK raises it as an APIError). */
+export function openAiSseError(code: string, message: string): string {
+  return openAiSse({ error: { message, type: 'api_error', param: null, code: code.toLowerCase() } });
+}
+
+/** The answer events as chunks, with `[DONE]` after a successful answer (not after an error). */
+async function* toChunks(
+  events: AsyncIterable<AskEvent>,
+  meta: CompletionMeta,
+  includeUsage: boolean,
+): AsyncGenerator<OpenAiStreamItem> {
   let failed = false;
   for await (const event of events) {
     if (event.type === 'error') failed = true;
-    yield event;
+    yield* chunksFor(event, meta, includeUsage);
   }
-  if (!failed) yield DONE;
+  if (!failed) yield OPENAI_DONE;
 }
 
 interface CompletionMeta {
@@ -141,23 +131,8 @@ function textOf(message: ChatCompletionMessageDto): string {
 }
 
 function toAskInput(body: ChatCompletionDto): AskInput {
-  const last = body.messages[body.messages.length - 1];
-  const question = textOf(last);
-  if (last.role !== 'user' || !question.trim()) {
-    throw new ValidationFailedError('The last message must be a user message with the question as text');
-  }
-  if (question.length > MAX_QUERY_CHARS) {
-    throw new ValidationFailedError(`The question is too long: at most ${MAX_QUERY_CHARS} characters`);
-  }
-  // The knowledge base's own instructions stay in charge; client system prompts are not mixed in.
-  const history = body.messages
-    .slice(0, -1)
-    .filter((m) => m.role === 'user' || m.role === 'assistant')
-    .map((m) => ({ role: m.role as 'user' | 'assistant', content: textOf(m) }))
-    .filter((m) => m.content.trim());
   return {
-    question,
-    history,
+    ...questionAndHistory(body.messages.map((m) => ({ role: m.role, content: textOf(m) }))),
     temperature: body.temperature,
     topP: body.top_p,
     maxTokens: body.max_completion_tokens ?? body.max_tokens,

@@ -39,7 +39,8 @@ function openAiErrorType(status: number): string {
 /**
  * The one place where errors become HTTP: domain errors keep their code and status, Nest's HTTP
  * exceptions (validation, multer, body parser) get a plain-words message, anything else is a 500 that
- * is logged with the request id. Routes under /v1 answer in OpenAI's `{"error": {...}}` shape. Callers who
+ * is logged with the request id. Routes under /v1 answer in OpenAI's `{"error": {...}}` shape, routes under
+ * /ollama in Ollama's `{"error": "…"}`. Callers who
  * are not administrators get an error's redacted view (`forNonAdmins`) when it has one.
  */
 @Catch()
@@ -66,6 +67,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
           code: body.error.toLowerCase(),
         },
       });
+      return;
+    }
+    if (req.path === '/ollama' || req.path?.startsWith('/ollama/')) {
+      res.status(body.statusCode).json({ error: body.message });
       return;
     }
     res.status(body.statusCode).json(body);

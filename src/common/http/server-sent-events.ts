@@ -6,7 +6,13 @@ import { callerIsAdmin } from './all-exceptions.filter';
 /** A comment line this often keeps proxies from closing a stream that is silent for a while. */
 const KEEP_ALIVE_MS = 15_000;
 
-/** An open text/event-stream response. */
+/**
+ * How a stream is framed on the wire: Server-Sent Events (text/event-stream, with keep-alive comments) or
+ * NDJSON (application/x-ndjson, Ollama's streams: one JSON object a line, so nothing else may be written).
+ */
+export type StreamWire = 'sse' | 'ndjson';
+
+/** An open streaming response. */
 export interface EventStream {
   /** Writes raw stream text; a no-op once the response ended or the client left. */
   write(text: string): void;
@@ -22,12 +28,15 @@ export function sseEvent(event: string, data: unknown): string {
 }
 
 /**
- * Starts a text/event-stream response: sends status and headers at once (so the client sees the stream
- * open before the first event) and writes keep-alive comments until the response closes.
+ * Starts a streaming response: sends status and headers at once (so the client sees the stream open
+ * before the first event) and, for SSE, writes keep-alive comments until the response closes.
  */
-export function openEventStream(res: Response): EventStream {
+export function openEventStream(res: Response, wire: StreamWire = 'sse'): EventStream {
   res.status(200);
-  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader(
+    'Content-Type',
+    wire === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+  );
   res.setHeader('Cache-Control', 'no-cache, no-transform');
   res.setHeader('Connection', 'keep-alive');
   res.setHeader('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
@@ -35,7 +44,7 @@ export function openEventStream(res: Response): EventStream {
   const write = (text: string): void => {
     if (!res.writableEnded && !res.destroyed) res.write(text);
   };
-  const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  const keepAlive = wire === 'sse' ? setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS) : undefined;
   const stopKeepAlive = (): void => clearInterval(keepAlive);
   res.on('close', stopKeepAlive);
   return {
@@ -58,6 +67,8 @@ export interface ServerSentEvent {
 export type EventSourceInput<T> = AsyncIterable<T> | Observable<T>;
 
 export interface SendEventStreamOptions<T> {
+  /** `sse` (default) or `ndjson`; `format` and `onError` must then write one JSON line each. */
+  wire?: StreamWire;
   /** Turns an item into stream text; default: `event:` and JSON `data:` of a ServerSentEvent. */
   format?: (item: T) => string;
   /** Sent first as `retry:`: how many milliseconds an EventSource waits before it reconnects. */
@@ -67,13 +78,13 @@ export interface SendEventStreamOptions<T> {
 }
 
 /**
- * The one SSE responder: controllers hand it the events (or a promise of them, or a function that gets a
+ * The one streaming responder (SSE, and NDJSON for the Ollama-compatible API): controllers hand it the events (or a promise of them, or a function that gets a
  * signal aborted when the client leaves and returns either), services never touch the response. It
  * listens for the client leaving before anything else happens, so:
  * - a promise that rejects before the stream opens is an ordinary HTTP error (the exception filter answers
  *   it as JSON), e.g. 503 when Ollama is down;
- * - a client that left before the stream opened gets nothing: no headers, no keep-alive timer, and an
- *   observable is never subscribed;
+ * - a client that left before the stream opened gets nothing: no headers, no keep-alive timer; an
+ *   observable is never subscribed, an async iterable is drained unwritten (its producer records the end);
  * - an observable is unsubscribed the moment the client leaves (its teardown ends subscriptions);
  * - an async iterable is read to its end even after the client left (writes stop), so its producer can
  *   finish its own work, e.g. store what was said; it should watch the signal and end soon.
@@ -95,12 +106,16 @@ export async function sendEventStream<T = ServerSentEvent>(
     if (clientLeft.aborted) return; // nobody to tell
     throw err;
   }
-  if (clientLeft.aborted && isObservable(events)) return;
+  if (clientLeft.aborted) {
+    // Nobody to answer: no headers, no timer; an iterable is still drained so its producer can finish.
+    if (!isObservable(events)) await drain(events);
+    return;
+  }
 
   const format =
     options.format ?? ((item: T) => sseEvent((item as ServerSentEvent).event, (item as ServerSentEvent).data));
   const onError = options.onError ?? ((code: string, message: string) => sseEvent('error', { code, message }));
-  const stream = openEventStream(res);
+  const stream = openEventStream(res, options.wire);
   if (options.retryMs) stream.write(`retry: ${options.retryMs}\n\n`);
   try {
     if (isObservable(events)) await writeUntilLeft(events, (item) => stream.write(format(item)), clientLeft);
@@ -115,6 +130,15 @@ export async function sendEventStream<T = ServerSentEvent>(
     );
   } finally {
     stream.end();
+  }
+}
+
+/** Reads an async iterable to its end, discarding items and a final error (the client is gone). */
+async function drain<T>(events: AsyncIterable<T>): Promise<void> {
+  try {
+    for await (const item of events) void item;
+  } catch {
+    // The producer already recorded its own failure; there is nobody left to tell.
   }
 }
 

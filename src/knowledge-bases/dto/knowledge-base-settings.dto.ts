@@ -29,6 +29,8 @@ export class KnowledgeBaseSettingsDto {
   @IsOptional() @IsBoolean() rewriteFollowUps?: boolean;
   @IsOptional() @IsInt() @Min(512) @Max(1_048_576) numCtx?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
+  /** Answers through the Ollama-compatible API end with a short "Sources" list (for clients that show only text). */
+  @IsOptional() @IsBoolean() appendSources?: boolean;
   /** OCR of scanned pages and images: 'auto' (default) or 'off'. */
   @IsOptional() @IsIn(['auto', 'off']) ocr?: 'auto' | 'off';
   /** Tesseract languages for OCR, e.g. ["chi_sim", "eng"]; default OCR_LANGUAGES. */
