@@ -225,7 +225,9 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
       mode: 'hybrid' as const,
       dimension: 1024,
       embedding,
-      keywordText: segmentForKeywords('divert output'),
+      keywords: await t.app
+        .get(ChunkSearchRepository)
+        .analyzeKeywordQuery(planKb.id, 'divert output', segmentForKeywords('divert output').split(' ')),
       candidates: 40,
     };
     // Still small enough that reading the knowledge base's rows and sorting them is cheapest; on a large table
