@@ -30,7 +30,10 @@ describe('buildSearchSql', () => {
     expect(sql).toMatch(/\('sink', 3\.\d+::float8\)/);
     expect(sql).toContain('keyword_length / 80::float8');
     expect(
-      buildSearchSql({ ...base, fusion: { vectorWeight: 0.5, keywordWeight: 2, rrfK: 60, agreementDepth: 10 } }),
+      buildSearchSql({
+        ...base,
+        fusion: { vectorWeight: 0.5, keywordWeight: 2, rrfK: 60, agreementDepth: 10, scoreAware: false },
+      }),
     ).toContain('2::float8 / (60 + k.rank)');
     expect(sql).toMatch(/SET LOCAL hnsw\.ef_search = \d+;\s+SET LOCAL hnsw\.iterative_scan = relaxed_order;/);
     expect(sql.match(/\[0\.5,0\.5,0\.5,0\.5\]/g)).toHaveLength(1);

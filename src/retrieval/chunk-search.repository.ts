@@ -294,11 +294,19 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
     // found (or found deeper): agreement of two independent rankings is the strongest evidence there is,
     // and a leg's deep ranks are mostly noise, so they only order passages within a tier.
     const depth = Math.floor(fusion.agreementDepth);
+    let vectorWeight = `${fusion.vectorWeight}::float8`;
+    let keywordWeight = `${fusion.keywordWeight}::float8`;
+    if (fusion.scoreAware) {
+      vectorWeight += ` * greatest(0, (SELECT 1 - min(distance) FROM vector_leg))`;
+      const idfSum = q.keywords.lexemes.reduce((sum, l) => sum + bm25Idf(l.docFreq, q.keywords.chunkCount), 0);
+      if (ranking === 'bm25' && idfSum > 0)
+        keywordWeight += ` * least(1, (SELECT max(rank_score) FROM keyword_leg) / ${idfSum}::float8)`;
+    }
     ctes.push(`fused AS (
       SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
              (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed,
-             coalesce(${fusion.vectorWeight}::float8 / (${fusion.rrfK} + v.rank), 0)
-               + coalesce(${fusion.keywordWeight}::float8 / (${fusion.rrfK} + k.rank), 0) AS score
+             coalesce(${vectorWeight} / (${fusion.rrfK} + v.rank), 0)
+               + coalesce(${keywordWeight} / (${fusion.rrfK} + k.rank), 0) AS score
       FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
     )`);
   } else if (useVector) {

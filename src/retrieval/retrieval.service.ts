@@ -89,7 +89,7 @@ export class RetrievalService {
       this.chunks.analyzeKeywordQuery(kb.id, query, keywordTerms),
     ]);
     const candidateClauses = mode !== 'vector' ? keywordCandidateClauses(keywordQuery) : undefined;
-    const fusion = mode === 'hybrid' ? fusionOf(kb) : null;
+    const fusion = mode === 'hybrid' ? (options.fusion ?? fusionOf(kb)) : null;
     const fused = await this.chunks.search({
       knowledgeBaseId: kb.id,
       mode,

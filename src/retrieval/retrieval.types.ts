@@ -22,8 +22,20 @@ export interface FusionWeights {
   keywordWeight: number;
   rrfK: number;
   agreementDepth: number;
+  /**
+   * Score-aware: each leg's weight is scaled, per query, by how well its best passage matches — the cosine
+   * similarity of the vector leg's best, the share of the query's BM25 weight (Σ idf) the keyword leg's
+   * best covers — so a leg that found nothing convincing cannot outvote one that did.
+   */
+  scoreAware: boolean;
 }
-export const DEFAULT_FUSION: FusionWeights = { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10 };
+export const DEFAULT_FUSION: FusionWeights = {
+  vectorWeight: 1,
+  keywordWeight: 1,
+  rrfK: 60,
+  agreementDepth: 10,
+  scoreAware: true,
+};
 export const MAX_FUSION_WEIGHT = 10;
 /** Longest query or question accepted, in characters. */
 export const MAX_QUERY_CHARS = 4000;
@@ -103,8 +115,9 @@ export interface SearchOutcome {
 
 export interface SearchOptions {
   mode?: SearchMode;
-  /** bench:quality compares BM25 with the ts_rank_cd of earlier versions. */
+  /** bench:quality compares BM25 with the ts_rank_cd of earlier versions, and fusions. */
   keywordRanking?: 'bm25' | 'ts_rank_cd';
+  fusion?: FusionWeights;
   topK?: number;
   minScore?: number;
   signal?: AbortSignal;
