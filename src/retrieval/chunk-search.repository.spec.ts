@@ -23,7 +23,9 @@ describe('buildSearchSql', () => {
     expect(sql).toContain(`query_vector AS MATERIALIZED (SELECT '[0.5,0.5,0.5,0.5]'::halfvec(4) AS v)`);
     expect(sql).toContain('ORDER BY (c.embedding::halfvec(4)) <=> (SELECT v FROM query_vector)');
     expect(sql).toContain(`'''sink'' | ''output'''::tsquery`);
-    expect(sql).toContain('1::float8 / (60 + v.rank)');
+    // Score-aware by default: each leg's weight scaled by its best passage's match.
+    expect(sql).toContain('1::float8 * greatest(0, (SELECT 1 - min(distance) FROM vector_leg)) / (60 + v.rank)');
+    expect(sql).toContain('1::float8 * least(1, (SELECT max(rank_score) FROM keyword_leg) / ');
     expect(sql).toContain('(v.rank <= 10 AND k.rank <= 10) IS TRUE AS agreed');
     expect(sql).toContain('ORDER BY f.agreed DESC, f.score DESC');
     // BM25: idf of each lexeme from the knowledge base's statistics, length from keyword_length.
