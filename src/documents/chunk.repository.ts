@@ -2,13 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { KEYWORD_TS_CONFIG, segmentForKeywords } from '../common/text/keyword-segmenter';
+import { segmentForKeywords } from '../common/text/keyword-segmenter';
 import { isUuid } from '../common/validation/uuid';
 import { ADVISORY_LOCK, withAdvisoryLock } from '../database/advisory-lock';
 import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { Chunk } from './chunk.entity';
 import type { ChunkLocation } from './chunk-location';
+
+/**
+ * SQL of a chunk's keyword vector (`keyword_vector` in the KeywordStatistics migration): the segmented text's
+ * lexemes and the raw text's identifiers (`R_PAPERSIZE`, `as.numeric`, `\\newpage`) as terms of their own.
+ */
+function keywordVectorSql(segmented: string, title: string, content: string): string {
+  return `keyword_vector(${segmented}, ${title} || E'\\n' || ${content})`;
+}
 
 /** A chunk ready to be written: its text, where it came from, and its embedding. */
 export interface ChunkWrite {
@@ -118,7 +126,7 @@ export class ChunkRepository {
       `INSERT INTO chunks (document_id, ingest_run, knowledge_base_id, ordinal, title, content, page_from, page_to,
                            token_count, embedding_dims, embedding, search_vector, location)
        SELECT $1, $12, $2, t.ordinal, t.title, t.content, t.page_from, t.page_to, t.token_count,
-              $3, t.embedding::halfvec, to_tsvector('${KEYWORD_TS_CONFIG}', t.keywords), t.location::jsonb
+              $3, t.embedding::halfvec, ${keywordVectorSql('t.keywords', 't.title', 't.content')}, t.location::jsonb
          FROM unnest($4::int[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::text[], $11::text[],
                      $13::text[])
               AS t(ordinal, title, content, page_from, page_to, token_count, embedding, keywords, location)
@@ -269,14 +277,22 @@ export class ChunkRepository {
     };
     if (change.enabled !== undefined) sets.push(`enabled = ${param(change.enabled)}`);
     if (change.content !== undefined && change.embedding) {
-      sets.push(`content = ${param(change.content)}`);
+      const content = param(change.content);
+      sets.push(`content = ${content}`);
       sets.push(`token_count = ${param(change.tokenCount ?? 0)}`);
       sets.push(`embedding = ${param(toVectorLiteral(change.embedding))}::halfvec`);
       sets.push(`embedding_dims = ${param(change.embedding.length)}`);
-      sets.push(
-        `search_vector = to_tsvector('${KEYWORD_TS_CONFIG}', ${param(keywordText(change.title ?? '', change.content))})`,
-      );
+      const segmented = param(keywordText(change.title ?? '', change.content));
+      const title = param(change.title ?? '');
+      sets.push(`search_vector = ${keywordVectorSql(segmented, `${title}::text`, `${content}::text`)}`);
     }
-    await this.db.query(`UPDATE chunks SET ${sets.join(', ')} WHERE id = $1`, params);
+    // The document's row first, as the statistics trigger would take it: a live-run swap of the document
+    // then waits for this edit (or this edit for it) instead of deadlocking on the chunk's row.
+    await this.db.transaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM documents WHERE id = (SELECT document_id FROM chunks WHERE id = $1) FOR SHARE`, [
+        chunkId,
+      ]);
+      await tx.query(`UPDATE chunks SET ${sets.join(', ')} WHERE id = $1`, params);
+    });
   }
 }

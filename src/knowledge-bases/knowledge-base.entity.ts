@@ -8,6 +8,9 @@ export interface KnowledgeBaseSettings {
   searchMode?: 'hybrid' | 'vector' | 'keyword';
   topK?: number;
   minScore?: number;
+  /** Weights of the vector and keyword legs in hybrid search (weighted RRF; default 1 and 1). */
+  vectorWeight?: number;
+  keywordWeight?: number;
   /** What to do when no passage passes minScore: answer with noHitText (default) or let the model answer. */
   noHitMode?: 'text' | 'model';
   noHitText?: string;

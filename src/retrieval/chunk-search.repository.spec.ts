@@ -5,32 +5,57 @@ const base: ChunkSearchQuery = {
   mode: 'hybrid',
   dimension: 4,
   embedding: [0.5, 0.5, 0.5, 0.5],
-  keywordText: 'sink output',
+  keywords: {
+    lexemes: [
+      { lexeme: 'sink', docFreq: 3 },
+      { lexeme: 'output', docFreq: 40 },
+    ],
+    chunkCount: 100,
+    averageLength: 80,
+  },
   candidates: 40,
 };
 
 describe('buildSearchSql', () => {
-  it('uses the partial HNSW index of the dimension and fuses both legs with RRF', () => {
+  it('uses the partial HNSW index of the dimension and fuses both legs with weighted RRF', () => {
     const sql = buildSearchSql(base);
     expect(sql).toContain('c.embedding_dims = 4');
     expect(sql).toContain(`query_vector AS MATERIALIZED (SELECT '[0.5,0.5,0.5,0.5]'::halfvec(4) AS v)`);
     expect(sql).toContain('ORDER BY (c.embedding::halfvec(4)) <=> (SELECT v FROM query_vector)');
-    expect(sql).toContain(`to_tsquery('english', '''sink'' | ''output''')`);
-    expect(sql).toContain('1.0 / (60 + v.rank)');
+    expect(sql).toContain(`'''sink'' | ''output'''::tsquery`);
+    // Score-aware by default: each leg's weight scaled by its best passage's match.
+    expect(sql).toContain('1::float8 * greatest(0, (SELECT 1 - min(distance) FROM vector_leg)) / (60 + v.rank)');
+    expect(sql).toContain('1::float8 * least(1, (SELECT max(rank_score) FROM keyword_leg) / ');
+    expect(sql).toContain('(v.rank <= 10 AND k.rank <= 10) IS TRUE AS agreed');
+    expect(sql).toContain('ORDER BY f.agreed DESC, f.score DESC');
+    // BM25: idf of each lexeme from the knowledge base's statistics, length from keyword_length.
+    expect(sql).toMatch(/\('sink', 3\.\d+::float8\)/);
+    expect(sql).toContain('keyword_length / 80::float8');
+    expect(
+      buildSearchSql({
+        ...base,
+        fusion: { vectorWeight: 0.5, keywordWeight: 2, rrfK: 60, agreementDepth: 10, scoreAware: false },
+      }),
+    ).toContain('2::float8 / (60 + k.rank)');
     expect(sql).toMatch(/SET LOCAL hnsw\.ef_search = \d+;\s+SET LOCAL hnsw\.iterative_scan = relaxed_order;/);
     expect(sql.match(/\[0\.5,0\.5,0\.5,0\.5\]/g)).toHaveLength(1);
   });
 
   it('cannot be steered by the query text: quotes and backslashes are escaped, operators quoted', () => {
-    const sql = buildSearchSql({ ...base, keywordText: "x' ; drop table chunks ; -- \\ | & !" });
-    // One string literal holds the whole tsquery text; nothing of the input stands outside it.
-    const literal = /to_tsquery\('english', (E?'(?:[^']|'')*')\)/.exec(sql)?.[1];
-    expect(literal).toBeDefined();
-    expect(sql.split(literal as string).join('')).not.toMatch(/drop table/i);
+    const evil = "x' ; drop table chunks ; -- \\ | & !";
+    const sql = buildSearchSql({
+      ...base,
+      keywords: { lexemes: [{ lexeme: evil, docFreq: 1 }], chunkCount: 10, averageLength: 5 },
+    });
+    // Every occurrence of the lexeme is inside a string literal; nothing of the input stands outside one.
+    const outsideLiterals = sql.replace(/E?'(?:[^'\\]|''|\\.)*'/g, '');
+    expect(outsideLiterals).not.toMatch(/drop table/i);
   });
 
   it('needs no tsquery when the query has no words, and no vector in keyword mode', () => {
-    expect(buildSearchSql({ ...base, keywordText: '' })).toContain('NULL::tsquery');
+    expect(buildSearchSql({ ...base, keywords: { lexemes: [], chunkCount: 0, averageLength: 1 } })).toContain(
+      'NULL::tsquery',
+    );
     const keyword = buildSearchSql({ ...base, mode: 'keyword', embedding: undefined });
     expect(keyword).not.toContain('vector_leg');
     expect(keyword).not.toContain('<=>');

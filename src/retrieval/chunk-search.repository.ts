@@ -4,16 +4,14 @@ import { escapeLiteral, type Pool, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { KEYWORD_TS_CONFIG } from '../common/text/keyword-segmenter';
 import type { ChunkLocation } from '../documents/chunk-location';
-import type { LexemeStatistics } from './keyword-terms';
-import { RRF_K, SearchMode } from './retrieval.types';
+import { bm25Idf, BM25_B, BM25_K1, type KeywordQuery } from './keyword-terms';
+import { DEFAULT_FUSION, type FusionWeights, SearchMode } from './retrieval.types';
 import { isUuid } from '../common/validation/uuid';
 
 /** Largest dimension the HNSW indexes (halfvec) accept; also the largest query vector we inline. */
 const MAX_INDEXED_DIMENSION = 4000;
-const LEXEME_STATISTICS_TTL_MS = 5 * 60_000;
 const CHUNK_COUNT_TTL_MS = 30_000;
 const MAX_REMEMBERED_KNOWLEDGE_BASES = 10_000;
-const MAX_REMEMBERED_TERMS = 100_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
 export const MAX_RANKED_MATCHES = 2500;
 
@@ -24,13 +22,17 @@ export interface ChunkSearchQuery {
   dimension: number;
   /** Unit-length query embedding (vector and hybrid modes). */
   embedding?: number[];
-  /** The query segmented with segmentForKeywords (as the chunks were). */
-  keywordText: string;
+  /** The query's lexemes with their statistics in this knowledge base (analyzeKeywordQuery). */
+  keywords: KeywordQuery;
   /**
-   * Which chunks the keyword leg ranks, and by which terms: chunks holding every term of at least one
-   * clause, ranked by the clauses' terms (see keywordCandidateClauses). By default every term of keywordText.
+   * Which chunks the keyword leg ranks: chunks holding every lexeme of at least one clause (see
+   * keywordCandidateClauses). By default any lexeme of the query. Candidates are ranked by all of them.
    */
   candidateClauses?: string[][];
+  /** BM25 (default), or the ts_rank_cd of earlier versions (bench:quality compares them). */
+  keywordRanking?: KeywordRanking;
+  /** Weighted RRF (hybrid mode). */
+  fusion?: FusionWeights;
   /** How many candidates each leg contributes. */
   candidates: number;
   /** hnsw.ef_search; at least `candidates` (pgvector returns at most ef_search rows from an index scan). */
@@ -51,9 +53,11 @@ export interface ChunkCandidate {
   keywordRank: number | null;
   vectorScore: number | null;
   keywordScore: number | null;
-  /** RRF score in hybrid mode; the leg's own score otherwise. */
+  /** Weighted RRF score in hybrid mode; the leg's own score otherwise. */
   score: number;
 }
+
+export type KeywordRanking = 'bm25' | 'ts_rank_cd';
 
 interface CandidateRow {
   chunk_id: string;
@@ -83,8 +87,6 @@ interface CandidateRow {
  */
 @Injectable()
 export class ChunkSearchRepository {
-  private statistics?: { readAt: number; value: LexemeStatistics };
-  private readonly lexemes = new Map<string, string[]>();
   private readonly chunkCounts = new Map<string, { readAt: number; value: number }>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -113,31 +115,34 @@ export class ChunkSearchRepository {
   }
 
   /**
-   * The share of chunks holding each of the commonest lexemes and the table's size, from PostgreSQL's
-   * statistics (kept by ANALYZE / autovacuum; table-wide). Read at most every few minutes.
+   * The lexemes of a query and, for this knowledge base, how many searchable chunks hold each, how many
+   * there are and how long they are on average (the statistics the triggers keep exact). `terms` are the
+   * query segmented as chunks are; identifiers (`R_PAPERSIZE`, `as.numeric`) come from the raw query, as
+   * `keyword_vector` takes them from a chunk's text. One round-trip.
    */
-  async lexemeStatistics(): Promise<LexemeStatistics> {
-    if (this.statistics && Date.now() - this.statistics.readAt < LEXEME_STATISTICS_TTL_MS) return this.statistics.value;
-    const rows: { lexeme: string; share: number }[] = await this.dataSource.query(
-      `SELECT x.lexeme, x.share
-         FROM pg_stats s,
-              unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:array_length(s.most_common_elems, 1)]) AS x(lexeme, share)
-        WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'search_vector'`,
-    );
-    // most_common_elem_freqs ends with the least and the greatest frequency of the list, then the share of nulls.
-    const [{ estimate, least }] = await this.dataSource.query(
-      `SELECT greatest(c.reltuples, 0)::float8 AS estimate,
-              (SELECT s.most_common_elem_freqs[array_length(s.most_common_elems, 1) + 1] FROM pg_stats s
-                WHERE s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'search_vector') AS least
-         FROM pg_class c WHERE c.oid = 'chunks'::regclass`,
-    );
-    const value: LexemeStatistics = {
-      shares: new Map(rows.map((r) => [r.lexeme, r.share])),
-      rows: estimate,
-      otherShare: least ? least / 2 : 0,
+  async analyzeKeywordQuery(knowledgeBaseId: string, rawQuery: string, terms: string[]): Promise<KeywordQuery> {
+    const rows: Array<{ lexeme: string; doc_freq: number; chunks: string | null; total_length: string | null }> =
+      await this.dataSource.query(
+        `WITH lexemes AS (
+           SELECT DISTINCT lexeme FROM (
+             SELECT l.lexeme FROM unnest($2::text[]) AS t(term)
+               CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('${KEYWORD_TS_CONFIG}', t.term))) AS l(lexeme)
+             UNION ALL SELECT i FROM unnest(keyword_identifiers($3)) AS i) all_lexemes)
+         SELECT l.lexeme, coalesce(s.doc_freq, 0)::int AS doc_freq, k.chunk_count AS chunks, k.total_length
+           FROM (SELECT 1) one
+           LEFT JOIN keyword_kb_stats k ON k.knowledge_base_id = $1
+           LEFT JOIN lexemes l ON true
+           LEFT JOIN keyword_lexeme_stats s ON s.knowledge_base_id = $1 AND s.lexeme = l.lexeme
+          ORDER BY l.lexeme`,
+        [knowledgeBaseId, terms, rawQuery],
+      );
+    const chunks = Number(rows[0]?.chunks ?? 0);
+    const totalLength = Number(rows[0]?.total_length ?? 0);
+    return {
+      lexemes: rows.filter((r) => r.lexeme !== null).map((r) => ({ lexeme: r.lexeme, docFreq: r.doc_freq })),
+      chunkCount: chunks,
+      averageLength: chunks > 0 ? totalLength / chunks : 1,
     };
-    this.statistics = { readAt: Date.now(), value };
-    return value;
   }
 
   /**
@@ -154,23 +159,6 @@ export class ChunkSearchRepository {
     if (this.chunkCounts.size > MAX_REMEMBERED_KNOWLEDGE_BASES) this.chunkCounts.clear();
     this.chunkCounts.set(knowledgeBaseId, { readAt: Date.now(), value: chunks });
     return chunks;
-  }
-
-  /**
-   * What text search makes of each term (stemmed lexemes; none for a stop word). Remembered, so a term
-   * costs a round-trip only the first time this process sees it.
-   */
-  async lexemesOf(terms: string[]): Promise<ReadonlyMap<string, readonly string[]>> {
-    const unknown = [...new Set(terms)].filter((term) => !this.lexemes.has(term));
-    if (unknown.length) {
-      const rows: { term: string; lexemes: string[] }[] = await this.dataSource.query(
-        `SELECT term, tsvector_to_array(to_tsvector('${KEYWORD_TS_CONFIG}', term)) AS lexemes FROM unnest($1::text[]) AS term`,
-        [unknown],
-      );
-      if (this.lexemes.size + rows.length > MAX_REMEMBERED_TERMS) this.lexemes.clear();
-      for (const row of rows) this.lexemes.set(row.term, row.lexemes);
-    }
-    return new Map(terms.map((term) => [term, this.lexemes.get(term) ?? []]));
   }
 
   /**
@@ -194,18 +182,22 @@ export class ChunkSearchRepository {
   }
 }
 
-/** `to_tsquery` of clauses OR-ed, each an AND of quoted terms; NULL (matches nothing) when there is no term. */
-function textQuery(clauses: string[][]): string {
-  const clean = (term: string): string => term.replace(/['\\]/g, '');
+/** A lexeme quoted for tsquery or tsvector input (no normalisation: it is already a lexeme). */
+function quotedLexeme(lexeme: string): string {
+  return `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** A tsquery of clauses OR-ed, each an AND of lexemes; NULL (matches nothing) when there is none. */
+function lexemeQuery(clauses: string[][]): string {
   const parts = [
     ...new Set(
       clauses
-        .map((clause) => clause.map(clean).filter(Boolean))
+        .map((clause) => clause.filter(Boolean))
         .filter((clause) => clause.length)
-        .map((clause) => (clause.length === 1 ? `'${clause[0]}'` : `(${clause.map((t) => `'${t}'`).join(' & ')})`)),
+        .map((clause) => (clause.length === 1 ? quotedLexeme(clause[0]) : `(${clause.map(quotedLexeme).join(' & ')})`)),
     ),
   ];
-  return parts.length ? `to_tsquery('${KEYWORD_TS_CONFIG}', ${escapeLiteral(parts.join(' | '))})` : 'NULL::tsquery';
+  return parts.length ? `${escapeLiteral(parts.join(' | '))}::tsquery` : 'NULL::tsquery';
 }
 
 /**
@@ -248,14 +240,18 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   }
   const distance = `(c.embedding::halfvec(${dims})) <=> ${queryVector}`;
 
-  // Each term is quoted and the terms are OR-ed, so no operator or quote in the user's text can change the
-  // query's shape; to_tsquery then normalises each term as the chunks' to_tsvector did (stemming, stop
-  // words). Being a constant, it is folded at plan time: the planner sees how selective it is.
-  // Candidates are ranked by the terms that selected them: in a large knowledge base the commonest terms
-  // are left out of both (ts_rank_cd walks every position of every query term in a chunk).
-  const rankTerms = q.candidateClauses ? q.candidateClauses.flat() : q.keywordText.split(/\s+/);
-  const tsquery = textQuery(rankTerms.map((term) => [term]));
-  const matchQuery = q.candidateClauses ? textQuery(q.candidateClauses) : tsquery;
+  // Lexemes are quoted and OR-ed, so no operator or quote in the user's text can change the query's
+  // shape. Being a constant, the query is folded at plan time: the planner sees how selective it is.
+  const lexemes = q.keywords.lexemes.map((l) => l.lexeme);
+  const anyLexeme = lexemeQuery(lexemes.map((lexeme) => [lexeme]));
+  const matchQuery = q.candidateClauses ? lexemeQuery(q.candidateClauses) : anyLexeme;
+  const ranking = q.keywordRanking ?? 'bm25';
+  const keywordScoreOf = (alias: string): string =>
+    ranking === 'bm25' ? bm25Sql(alias, q.keywords) : `ts_rank_cd(${alias}.search_vector, ${anyLexeme}, 32)`;
+  const fusion = q.fusion ?? DEFAULT_FUSION;
+  for (const value of [fusion.vectorWeight, fusion.keywordWeight, fusion.rrfK, fusion.agreementDepth]) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`bad fusion setting ${value}`);
+  }
 
   const ctes: string[] = [];
   if (useVector) {
@@ -280,9 +276,9 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
     ctes.push(`keyword_leg AS (
       SELECT id, rank_score, row_number() OVER (ORDER BY rank_score DESC, id) AS rank
       FROM (
-        SELECT id, ts_rank_cd(search_vector, ${tsquery}, 32) AS rank_score
+        SELECT id, ${keywordScoreOf('matches')} AS rank_score
         FROM (
-          SELECT c.id, c.search_vector
+          SELECT c.id, c.search_vector, c.keyword_length
           FROM chunks c
           WHERE c.search_vector @@ ${matchQuery} AND ${searchable}
           LIMIT ${MAX_RANKED_MATCHES}
@@ -294,19 +290,35 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   }
   // Each leg's own score travels with its candidates; the other leg's score is computed only where missing.
   if (useVector && useKeyword) {
+    // Weighted RRF. A passage both legs rank within agreementDepth comes before any passage only one leg
+    // found (or found deeper): agreement of two independent rankings is the strongest evidence there is,
+    // and a leg's deep ranks are mostly noise, so they only order passages within a tier.
+    const depth = Math.floor(fusion.agreementDepth);
+    let vectorWeight = `${fusion.vectorWeight}::float8`;
+    let keywordWeight = `${fusion.keywordWeight}::float8`;
+    if (fusion.scoreAware) {
+      vectorWeight += ` * greatest(0, (SELECT 1 - min(distance) FROM vector_leg))`;
+      const idfSum = q.keywords.lexemes.reduce((sum, l) => sum + bm25Idf(l.docFreq, q.keywords.chunkCount), 0);
+      if (ranking === 'bm25' && idfSum > 0)
+        keywordWeight += ` * least(1, (SELECT max(rank_score) FROM keyword_leg) / ${idfSum}::float8)`;
+    }
     ctes.push(`fused AS (
       SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
-             coalesce(1.0 / (${RRF_K} + v.rank), 0) + coalesce(1.0 / (${RRF_K} + k.rank), 0) AS score
+             (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed,
+             coalesce(${vectorWeight} / (${fusion.rrfK} + v.rank), 0)
+               + coalesce(${keywordWeight} / (${fusion.rrfK} + k.rank), 0) AS score
       FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
     )`);
   } else if (useVector) {
     ctes.push(`fused AS (
-      SELECT id, rank AS vector_rank, NULL::bigint AS keyword_rank, distance, NULL::real AS rank_score, 1 - distance AS score
+      SELECT id, rank AS vector_rank, NULL::bigint AS keyword_rank, distance, NULL::float8 AS rank_score, false AS agreed,
+             1 - distance AS score
       FROM vector_leg
     )`);
   } else {
     ctes.push(`fused AS (
-      SELECT id, NULL::bigint AS vector_rank, rank AS keyword_rank, NULL::float8 AS distance, rank_score, rank_score AS score
+      SELECT id, NULL::bigint AS vector_rank, rank AS keyword_rank, NULL::float8 AS distance, rank_score, false AS agreed,
+             rank_score AS score
       FROM keyword_leg
     )`);
   }
@@ -324,10 +336,31 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
            c.location,
            f.vector_rank, f.keyword_rank,
            (${vectorScore})::float8 AS vector_score,
-           coalesce(f.rank_score, ts_rank_cd(c.search_vector, ${tsquery}, 32), 0)::float8 AS keyword_score,
-           f.score::float8 AS score
+           coalesce(f.rank_score, ${keywordScoreOf('c')}, 0)::float8 AS keyword_score,
+           f.score::float8 AS score, f.agreed
     FROM fused f
     JOIN chunks c ON c.id = f.id
     JOIN documents d ON d.id = c.document_id
-    ORDER BY f.score DESC, c.id`;
+    ORDER BY f.agreed DESC, f.score DESC, c.id`;
+}
+
+/**
+ * BM25 of the chunk `alias` for the query's lexemes (Robertson–Spärck Jones idf as in Lucene, k1 = 1.2,
+ * b = 0.75): term frequencies are the positions of each query lexeme, read from the chunk's tsvector after
+ * keeping only the query's lexemes (setweight marks them, ts_filter keeps them: no unnest of the whole
+ * vector); the length is `keyword_length`. idf and the average length are constants of the statement.
+ */
+function bm25Sql(alias: string, keywords: KeywordQuery): string {
+  const terms = keywords.lexemes.filter((l) => l.lexeme);
+  if (!terms.length) return '0::float8';
+  const list = `ARRAY[${terms.map((t) => escapeLiteral(t.lexeme)).join(',')}]::text[]`;
+  const idf = terms
+    .map((t) => `(${escapeLiteral(t.lexeme)}, ${bm25Idf(t.docFreq, keywords.chunkCount)}::float8)`)
+    .join(', ');
+  const averageLength = Math.max(1, keywords.averageLength);
+  const norm = `${BM25_K1} * (${1 - BM25_B} + ${BM25_B} * ${alias}.keyword_length / ${averageLength}::float8)`;
+  return `(SELECT coalesce(sum(q.idf * (x.tf * ${BM25_K1 + 1}) / (x.tf + ${norm})), 0)
+            FROM (SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf
+                    FROM unnest(ts_filter(setweight(${alias}.search_vector, 'A', ${list}), '{a}')) AS u) x
+            JOIN (VALUES ${idf}) AS q(lexeme, idf) ON q.lexeme = x.lexeme)`;
 }

@@ -1,53 +1,42 @@
-import { keywordCandidateClauses } from './keyword-terms';
+import { bm25Idf, KeywordQuery, keywordCandidateClauses } from './keyword-terms';
 
 describe('keywordCandidateClauses', () => {
-  const shares = new Map([
-    ['r', 0.35],
-    ['file', 0.28],
-    ['exampl', 0.22],
-    ['use', 0.38],
-    ['使用', 0.2],
-    ['binari', 0.01],
-  ]);
-  const lexemes = new Map<string, string[]>([
-    ['r', ['r']],
-    ['files', ['file']],
-    ['examples', ['exampl']],
-    ['using', ['use']],
-    ['使用', ['使用']],
-    ['命令', ['命令']],
-    ['binary', ['binari']],
-    ['preferred', ['prefer']],
-    ['the', []],
-  ]);
-
-  it('keeps every term in a small knowledge base (stop words select nothing)', () => {
-    expect(
-      keywordCandidateClauses(['the', 'preferred', 'binary', 'files', 'r'], lexemes, { shares, rows: 600 }),
-    ).toEqual([['preferred'], ['binary'], ['files'], ['r']]);
+  const query = (chunkCount: number, docFreqs: Record<string, number>): KeywordQuery => ({
+    lexemes: Object.entries(docFreqs).map(([lexeme, docFreq]) => ({ lexeme, docFreq })),
+    chunkCount,
+    averageLength: 80,
   });
 
-  it('leaves out the commonest terms once the rarer ones bring enough candidates', () => {
-    expect(
-      keywordCandidateClauses(['preferred', 'binary', 'examples', 'r'], lexemes, { shares, rows: 100_000 }, 1000),
-    ).toEqual([['preferred'], ['binary']]);
-    expect(keywordCandidateClauses(['使用', '命令'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([['命令']]);
-  });
-
-  it('asks for two of the rarest terms when every term is common', () => {
-    // Beyond the two rarest, very common terms (here all over 5 % of chunks) are not paired.
-    expect(keywordCandidateClauses(['the', 'r', 'files', 'using'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([
-      ['files', 'r'],
+  it('keeps every lexeme in a small knowledge base, rarest first', () => {
+    expect(keywordCandidateClauses(query(600, { prefer: 12, binari: 6, file: 170, r: 210 }))).toEqual([
+      ['binari'],
+      ['prefer'],
+      ['file'],
+      ['r'],
     ]);
-    expect(
-      keywordCandidateClauses(
-        ['r', 'files', 'binary', 'preferred'],
-        lexemes,
-        { shares, rows: 100_000, otherShare: 0.012 },
-        100,
-      ),
-    ).toEqual([['binary', 'preferred']]); // an unlisted term counts as half the least common listed one
-    expect(keywordCandidateClauses(['r'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([['r']]);
-    expect(keywordCandidateClauses(['the'], lexemes, { shares, rows: 100_000 }, 1000)).toEqual([]);
+  });
+
+  it('leaves out the commonest lexemes once the rarer ones bring enough candidates', () => {
+    const q = query(100_000, { prefer: 0, binari: 1000, exampl: 22_000, r: 35_000 });
+    expect(keywordCandidateClauses(q, 1000)).toEqual([['prefer'], ['binari']]);
+    expect(keywordCandidateClauses(query(100_000, { 使用: 20_000, 命令: 300 }), 1000)).toEqual([['命令']]);
+  });
+
+  it('asks for two of the rarest lexemes when every lexeme is common', () => {
+    // Beyond the two rarest, very common lexemes (here all over 5 % of chunks) are not paired.
+    expect(keywordCandidateClauses(query(100_000, { r: 35_000, file: 28_000, use: 38_000 }), 1000)).toEqual([
+      ['file', 'r'],
+    ]);
+    expect(keywordCandidateClauses(query(100_000, { r: 35_000 }), 1000)).toEqual([['r']]);
+    expect(keywordCandidateClauses(query(100_000, {}), 1000)).toEqual([]);
+  });
+});
+
+describe('bm25Idf', () => {
+  it('is larger for rarer lexemes and never negative', () => {
+    expect(bm25Idf(1, 1000)).toBeGreaterThan(bm25Idf(10, 1000));
+    expect(bm25Idf(1000, 1000)).toBeGreaterThan(0);
+    expect(bm25Idf(5000, 1000)).toBeGreaterThan(0); // a stale count above N is clamped
+    expect(bm25Idf(0, 0)).toBeGreaterThan(0);
   });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { ChunkSearchRepository } from './chunk-search.repository';
+import { KeywordStatisticsRepository } from './keyword-statistics.repository';
 import { RetrievalController } from './retrieval.controller';
 import { RetrievalService } from './retrieval.service';
 
@@ -9,7 +10,7 @@ import { RetrievalService } from './retrieval.service';
 @Module({
   imports: [TypeOrmModule.forFeature([KnowledgeBase])],
   controllers: [RetrievalController],
-  providers: [ChunkSearchRepository, RetrievalService],
-  exports: [RetrievalService],
+  providers: [ChunkSearchRepository, KeywordStatisticsRepository, RetrievalService],
+  exports: [RetrievalService, KeywordStatisticsRepository],
 })
 export class RetrievalModule {}

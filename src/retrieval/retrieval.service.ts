@@ -7,10 +7,12 @@ import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
 import { OllamaClientService } from '../llm/ollama-client.service';
 import { ChunkCandidate, ChunkSearchRepository, efSearchFor } from './chunk-search.repository';
-import { keywordCandidateClauses } from './keyword-terms';
+import { bm25Idf, keywordCandidateClauses } from './keyword-terms';
 import type { SearchDto } from './dto/search.dto';
 import {
+  DEFAULT_FUSION,
   DEFAULT_MIN_SCORE,
+  type FusionWeights,
   DEFAULT_SEARCH_MODE,
   DEFAULT_TOP_K,
   MAX_TOP_K,
@@ -25,8 +27,8 @@ import {
 const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 40;
 
-/** The REST shape of a hit (the ranks stay in the trace). */
-export type SearchResultItem = Omit<SearchHit, 'vectorRank' | 'keywordRank'>;
+/** The REST shape of a hit (with each leg's rank and score, for the hit test). */
+export type SearchResultItem = SearchHit;
 
 /**
  * Finds the passages of a knowledge base that answer a query: embeds the query with the knowledge base's
@@ -51,7 +53,7 @@ export class RetrievalService {
   ): Promise<{ results: SearchResultItem[]; timings: SearchOutcome['timings'] }> {
     const kb = await this.getKnowledgeBase(id);
     const { results, timings } = await this.search(kb, dto.query, dto);
-    return { results: results.map(({ vectorRank: _v, keywordRank: _k, ...hit }) => hit), timings };
+    return { results, timings };
   }
 
   async search(kb: KnowledgeBase, query: string, options: SearchOptions = {}): Promise<SearchOutcome> {
@@ -81,25 +83,22 @@ export class RetrievalService {
 
     const started = performance.now();
     const keywordTerms = keywordText ? keywordText.split(' ') : [];
-    const useKeywords = mode !== 'vector' && keywordTerms.length > 0;
-    const [knowledgeBaseChunks, lexemes, statistics] = await Promise.all([
+    // Vector mode too: every hit reports its BM25 score.
+    const [knowledgeBaseChunks, keywordQuery] = await Promise.all([
       this.chunks.knowledgeBaseChunkCount(kb.id),
-      useKeywords ? this.chunks.lexemesOf(keywordTerms) : undefined,
-      useKeywords ? this.chunks.lexemeStatistics() : undefined,
+      this.chunks.analyzeKeywordQuery(kb.id, query, keywordTerms),
     ]);
-    let candidateClauses: string[][] | undefined;
-    if (lexemes && statistics) {
-      // Term shares are table-wide; applied to this knowledge base's size they estimate its matches.
-      const rows = Math.min(statistics.rows, knowledgeBaseChunks);
-      candidateClauses = keywordCandidateClauses(keywordTerms, lexemes, { ...statistics, rows });
-    }
+    const candidateClauses = mode !== 'vector' ? keywordCandidateClauses(keywordQuery) : undefined;
+    const fusion = mode === 'hybrid' ? (options.fusion ?? fusionOf(kb)) : null;
     const fused = await this.chunks.search({
       knowledgeBaseId: kb.id,
       mode,
       dimension: kb.embeddingDimension,
       embedding,
-      keywordText,
+      keywords: keywordQuery,
       candidateClauses,
+      keywordRanking: options.keywordRanking,
+      fusion: fusion ?? undefined,
       candidates,
       efSearch: efSearchFor(knowledgeBaseChunks),
     });
@@ -136,16 +135,44 @@ export class RetrievalService {
         mode,
         query,
         keywordQuery: keywordText,
+        keywordLexemes: keywordQuery.lexemes.map((l) => ({
+          ...l,
+          idf: round(bm25Idf(l.docFreq, keywordQuery.chunkCount)),
+        })),
+        keywordStatistics: {
+          chunkCount: keywordQuery.chunkCount,
+          averageLength: round(keywordQuery.averageLength),
+        },
+        fusion,
         keywordCandidates: candidateClauses?.map((clause) => clause.join(' & ')) ?? [],
         topK,
         minScore,
         candidatesPerLeg: candidates,
         vectorLeg: mode === 'keyword' ? [] : leg('vectorRank', 'vectorScore'),
         keywordLeg: mode === 'vector' ? [] : leg('keywordRank', 'keywordScore'),
-        fused: fused.map((c) => ({ chunkId: c.chunkId, score: round(c.score), passed: passes(c) })),
+        fused: fused.map((c) => ({
+          chunkId: c.chunkId,
+          score: round(c.score),
+          passed: passes(c),
+          vectorRank: c.vectorRank,
+          vectorScore: c.vectorRank === null || c.vectorScore === null ? null : round(c.vectorScore),
+          keywordRank: c.keywordRank,
+          keywordScore: c.keywordRank === null || c.keywordScore === null ? null : round(c.keywordScore),
+        })),
       },
     };
   }
+}
+
+/** The knowledge base's hybrid weights (settings.vectorWeight, settings.keywordWeight) over the defaults. */
+function fusionOf(kb: KnowledgeBase): FusionWeights {
+  const weight = (value: unknown, fallback: number): number =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+  return {
+    ...DEFAULT_FUSION,
+    vectorWeight: weight(kb.settings?.vectorWeight, DEFAULT_FUSION.vectorWeight),
+    keywordWeight: weight(kb.settings?.keywordWeight, DEFAULT_FUSION.keywordWeight),
+  };
 }
 
 function validMode(mode: unknown): SearchMode | undefined {

@@ -12,8 +12,31 @@ export const MAX_TOP_K = 50;
  * between embedding models; 0.3 keeps only clearly unrelated passages out with bge-m3 (settings.minScore).
  */
 export const DEFAULT_MIN_SCORE = 0.3;
-/** Reciprocal Rank Fusion constant (Cormack et al.): score = Σ 1 / (k + rank). */
-export const RRF_K = 60;
+/**
+ * How hybrid mode fuses its legs: weighted Reciprocal Rank Fusion, score = Σ weight / (rrfK + rank)
+ * (Cormack et al.'s k = 60), and passages that both legs rank within agreementDepth come first.
+ * The weights are per knowledge base (settings.vectorWeight, settings.keywordWeight).
+ */
+export interface FusionWeights {
+  vectorWeight: number;
+  keywordWeight: number;
+  rrfK: number;
+  agreementDepth: number;
+  /**
+   * Score-aware: each leg's weight is scaled, per query, by how well its best passage matches — the cosine
+   * similarity of the vector leg's best, the share of the query's BM25 weight (Σ idf) the keyword leg's
+   * best covers — so a leg that found nothing convincing cannot outvote one that did.
+   */
+  scoreAware: boolean;
+}
+export const DEFAULT_FUSION: FusionWeights = {
+  vectorWeight: 1,
+  keywordWeight: 1,
+  rrfK: 60,
+  agreementDepth: 10,
+  scoreAware: true,
+};
+export const MAX_FUSION_WEIGHT = 10;
 /** Longest query or question accepted, in characters. */
 export const MAX_QUERY_CHARS = 4000;
 
@@ -28,11 +51,11 @@ export interface SearchHit {
   pageTo: number | null;
   /** Slides, chapters or a sheet's rows, for formats without PDF pages. */
   location?: ChunkLocation | null;
-  /** The mode's own score: cosine similarity (vector), ts_rank_cd (keyword), RRF (hybrid). */
+  /** The mode's own score: cosine similarity (vector), BM25 (keyword), weighted RRF (hybrid). */
   score: number;
   /** Cosine similarity to the query embedding. */
   vectorScore: number | null;
-  /** ts_rank_cd of the segmented query, normalised to 0..1 (rank / (rank + 1)); 0 when no word matched. */
+  /** BM25 of the query's lexemes in this passage (per-knowledge-base statistics); 0 when none matched. */
   keywordScore: number | null;
   /** 1-based rank in each leg's candidate list; null when the passage was not among that leg's candidates. */
   vectorRank: number | null;
@@ -57,6 +80,13 @@ export interface SearchTrace {
   query: string;
   /** The query as the keyword leg saw it (jieba-segmented, lower-cased). */
   keywordQuery: string;
+  /** The query's lexemes (words as the text configuration makes them, identifiers as written) and their
+   *  document frequency and BM25 idf in this knowledge base. */
+  keywordLexemes: Array<{ lexeme: string; docFreq: number; idf: number }>;
+  /** Searchable chunks and their average length, as BM25 saw them. */
+  keywordStatistics: { chunkCount: number; averageLength: number };
+  /** Hybrid fusion as applied. */
+  fusion: FusionWeights | null;
   /** What a keyword candidate had to hold one of (in a large knowledge base, not the commonest terms alone). */
   keywordCandidates: string[];
   topK: number;
@@ -64,8 +94,17 @@ export interface SearchTrace {
   candidatesPerLeg: number;
   vectorLeg: LegCandidate[];
   keywordLeg: LegCandidate[];
-  /** Fused order before minScore and topK: chunk ids with their RRF (hybrid) or leg score. */
-  fused: { chunkId: string; score: number; passed: boolean }[];
+  /** Fused order before minScore and topK: chunk ids with their weighted RRF (hybrid) or leg score, and
+   *  each leg's rank and score (cosine, BM25; null where that leg did not find the passage). */
+  fused: {
+    chunkId: string;
+    score: number;
+    passed: boolean;
+    vectorRank: number | null;
+    vectorScore: number | null;
+    keywordRank: number | null;
+    keywordScore: number | null;
+  }[];
 }
 
 export interface SearchOutcome {
@@ -76,6 +115,9 @@ export interface SearchOutcome {
 
 export interface SearchOptions {
   mode?: SearchMode;
+  /** bench:quality compares BM25 with the ts_rank_cd of earlier versions, and fusions. */
+  keywordRanking?: 'bm25' | 'ts_rank_cd';
+  fusion?: FusionWeights;
   topK?: number;
   minScore?: number;
   signal?: AbortSignal;

@@ -351,7 +351,15 @@ describe('ask: grounded answers with citations (REST)', () => {
         totalMs: expect.any(Number),
       },
     });
-    expect(trace.body.search.fused[0]).toEqual({ chunkId: chunk.nan, score: expect.any(Number), passed: true });
+    expect(trace.body.search.fused[0]).toEqual({
+      chunkId: chunk.nan,
+      score: expect.any(Number),
+      passed: true,
+      vectorRank: 1,
+      vectorScore: expect.any(Number),
+      keywordRank: 1,
+      keywordScore: expect.any(Number),
+    });
   });
 
   it('says "not found" without calling the model when nothing passes minScore', async () => {

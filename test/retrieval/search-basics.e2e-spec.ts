@@ -117,8 +117,12 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
     expect(vector.body.results[0].score).toBe(vector.body.results[0].vectorScore);
     const hybrid = await search({ query: 'is.nan only TRUE for NaN', mode: 'hybrid', topK: 3 }).expect(200);
     expect(hybrid.body.results[0].chunkId).toBe(ids.nan);
-    // Rank 1 in both legs: 2 / (60 + 1).
-    expect(hybrid.body.results[0].score).toBeCloseTo(2 / 61, 5);
+    // Rank 1 in both legs: at most 2 / (60 + 1), each leg's weight scaled by how well its best passage matches.
+    expect(hybrid.body.results[0]).toMatchObject({ vectorRank: 1, keywordRank: 1 });
+    const top = hybrid.body.results[0];
+    expect(top.score).toBeLessThanOrEqual(2 / 61 + 1e-9);
+    // The vector leg's share alone: its best passage is this one, so its weight is this cosine.
+    expect(top.score).toBeGreaterThan(top.vectorScore / 61);
   });
 
   it('finds Chinese passages by Chinese words (jieba), in keyword and hybrid mode', async () => {
@@ -225,7 +229,9 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
       mode: 'hybrid' as const,
       dimension: 1024,
       embedding,
-      keywordText: segmentForKeywords('divert output'),
+      keywords: await t.app
+        .get(ChunkSearchRepository)
+        .analyzeKeywordQuery(planKb.id, 'divert output', segmentForKeywords('divert output').split(' ')),
       candidates: 40,
     };
     // Still small enough that reading the knowledge base's rows and sorting them is cheapest; on a large table

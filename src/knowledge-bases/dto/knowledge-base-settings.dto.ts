@@ -23,6 +23,17 @@ export class KnowledgeBaseSettingsDto {
   @IsOptional() @IsIn(['hybrid', 'vector', 'keyword']) searchMode?: 'hybrid' | 'vector' | 'keyword';
   @IsOptional() @IsInt() @Min(1) @Max(50) topK?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) minScore?: number;
+  /** Weights of the vector and keyword legs in hybrid search (weighted RRF), 0 to 10; default 1 each. */
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'vectorWeight must be a number' })
+  @Min(0, { message: 'vectorWeight must be at least 0' })
+  @Max(10, { message: 'vectorWeight must be at most 10' })
+  vectorWeight?: number;
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'keywordWeight must be a number' })
+  @Min(0, { message: 'keywordWeight must be at least 0' })
+  @Max(10, { message: 'keywordWeight must be at most 10' })
+  keywordWeight?: number;
   @IsOptional() @IsIn(['text', 'model']) noHitMode?: 'text' | 'model';
   @IsOptional() @IsString() @MaxLength(2_000) noHitText?: string;
   @IsOptional() @IsInt() @Min(0) @Max(20) historyTurns?: number;

@@ -139,6 +139,9 @@ export interface SearchResult {
   score: number;
   vectorScore?: number | null;
   keywordScore?: number | null;
+  /** Rank in each leg's candidates (null when that leg did not find the passage). */
+  vectorRank?: number | null;
+  keywordRank?: number | null;
 }
 
 export interface SearchResponse {

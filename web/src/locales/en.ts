@@ -209,7 +209,7 @@ export default {
     noResults: 'Nothing matched. Try other words, another mode or a lower min score.',
     score: 'Score',
     vectorScore: 'Vector',
-    keywordScore: 'Keyword',
+    keywordScore: 'Keyword (BM25)',
   },
   kbSettings: {
     ocr: 'OCR of scans and images',

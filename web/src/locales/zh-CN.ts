@@ -203,7 +203,7 @@ const zhCN: typeof en = {
     noResults: '没有命中。换个说法、换种检索方式或调低最低分数试试。',
     score: '得分',
     vectorScore: '向量',
-    keywordScore: '关键词',
+    keywordScore: '关键词（BM25）',
   },
   kbSettings: {
     ocr: '扫描件与图片 OCR',
