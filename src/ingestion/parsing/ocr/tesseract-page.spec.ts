@@ -1,4 +1,13 @@
-import { mayBeTurned, pageResolutions, parseOrientation, readsBetter, summarizeTsv } from './tesseract-page';
+import * as os from 'node:os';
+import {
+  mayBeTurned,
+  pageResolutions,
+  parseOrientation,
+  readsBetter,
+  runTool,
+  summarizeTsv,
+  ToolError,
+} from './tesseract-page';
 
 const TSV_HEADER = 'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext';
 const tsvRow = (level: number, width: number, height: number, conf: number, text = ''): string =>
@@ -55,5 +64,37 @@ describe('Tesseract page helpers', () => {
     expect(parseOrientation(osd(90, 3.2))).toBe(0);
     expect(parseOrientation(osd(0, 17))).toBe(0);
     expect(parseOrientation('')).toBe(0);
+  });
+
+  describe('runTool', () => {
+    const cwd = os.tmpdir();
+    it('kills a tool that runs past its timeout, and says so', async () => {
+      const started = Date.now();
+      const err = await runTool('sleep', ['30'], { cwd, timeoutSec: 0.3 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ToolError);
+      expect(err).toMatchObject({ tool: 'sleep', timedOut: true, message: 'sleep took longer than 0.3 s' });
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('tells a tool that is not installed from one that fails', async () => {
+      await expect(runTool('zhiku-no-such-tool', [], { cwd, timeoutSec: 10 })).rejects.toMatchObject({
+        missing: true,
+        message: 'zhiku-no-such-tool is not installed',
+      });
+      await expect(
+        runTool('sh', ['-c', 'echo broken page >&2; exit 3'], { cwd, timeoutSec: 10 }),
+      ).rejects.toMatchObject({
+        missing: false,
+        message: 'sh exited with code 3: broken page',
+      });
+    });
+
+    it('stops the tool when the work is aborted, and returns its output otherwise', async () => {
+      const stop = new AbortController();
+      const running = runTool('sleep', ['30'], { cwd, timeoutSec: 60, signal: stop.signal });
+      setTimeout(() => stop.abort(new Error('document deleted')), 100);
+      await expect(running).rejects.toThrow('document deleted');
+      await expect(runTool('echo', ['Rotate: 180'], { cwd, timeoutSec: 10 })).resolves.toBe('Rotate: 180\n');
+    });
   });
 });
