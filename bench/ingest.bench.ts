@@ -209,7 +209,7 @@ async function main(): Promise<void> {
         count: Math.max(1, Math.round(pages / 2)),
       },
     ];
-    console.log(`\nOCR (ocrmypdf ${ocrVersion()}, OCR_CONCURRENCY=${ocrConcurrency}), scanned A4 pages at 300 dpi:`);
+    console.log(`\nOCR (tesseract ${ocrVersion()}, OCR_CONCURRENCY=${ocrConcurrency}), scanned A4 pages at 300 dpi:`);
     for (const run of runs) {
       const scan = scannedPdf(
         run.source,
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
         ),
       ]);
       const ocrSeconds = seconds(ocr.firstOcrPage, ocr.chunking);
-      // ocrmypdf and its Tesseract processes are the worker's only child processes: their CPU time, counted
+      // The OCR tools (pdftoppm, Tesseract, qpdf) are the worker's only child processes: their CPU time, counted
       // by the kernel when they end, does not depend on what else the machine is doing.
       const cpuPerPage = (childCpuSeconds(worker.pid) - cpuBefore) / run.count;
       const cores = Math.min(ocrConcurrency, os.availableParallelism());
@@ -299,7 +299,9 @@ function childCpuSeconds(pid: number): number {
 }
 
 function ocrVersion(): string {
-  return spawnSync('ocrmypdf', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  // Tesseract prints its version on stdout or stderr, depending on the release.
+  const out = spawnSync('tesseract', ['--version'], { encoding: 'utf8' });
+  return (/tesseract (\S+)/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? 'unknown').trim();
 }
 
 runBenchmark(main);

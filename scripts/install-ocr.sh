@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the OCR tools zhiku's workers use for scanned PDFs and images, from Debian's packages:
-# ocrmypdf (with Ghostscript and pikepdf), Tesseract 5 with Simplified Chinese, Traditional Chinese and
-# English, img2pdf (images → PDF), poppler-utils (pdftoppm, pdftotext), qpdf (takes the scanned pages of a
-# mixed PDF out and puts them back) and unpaper. The Dockerfile installs the same list. Idempotent: quick
-# when everything is there.
+# Tesseract 5 with Simplified Chinese, Traditional Chinese, English and orientation detection, img2pdf
+# (images → PDF), poppler-utils (pdftoppm draws the pages, pdfimages finds their resolution), qpdf (lays
+# the recognized text over the pages; takes the scanned pages of a mixed PDF out and puts them back), and
+# unpaper, whose HTML manual the format tests read. The Dockerfile installs the same list but unpaper.
+# Idempotent: quick when everything is there.
 set -euo pipefail
 
 OCR_PACKAGES=(
-  ocrmypdf
   tesseract-ocr
   tesseract-ocr-chi-sim
   tesseract-ocr-chi-tra
@@ -22,7 +22,7 @@ OCR_PACKAGES=(
 missing=()
 for p in "${OCR_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "OCR tools: already installed ($(ocrmypdf --version), tesseract $(tesseract --version 2>&1 | head -n1 | cut -d' ' -f2))"
+  echo "OCR tools: already installed (tesseract $(tesseract --version 2>&1 | head -n1 | cut -d' ' -f2), qpdf $(qpdf --version | head -n1 | cut -d' ' -f3))"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,4 +32,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 update -qq
 apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "OCR tools: installed ${missing[*]} ($(ocrmypdf --version))"
+echo "OCR tools: installed ${missing[*]} (tesseract $(tesseract --version 2>&1 | head -n1 | cut -d' ' -f2))"

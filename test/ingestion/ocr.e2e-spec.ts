@@ -24,7 +24,7 @@ function expectAccurateCopy(copy: Buffer, source: string, originalPages: number[
 }
 
 /**
- * Scanned PDFs and images through the real API, worker, ocrmypdf/Tesseract (installed by `npm run
+ * Scanned PDFs and images through the real API, worker, Tesseract, poppler and qpdf (installed by `npm run
  * ocr:install`), fake Ollama and PostgreSQL. The scans are made here from corpus pages (pdftoppm →
  * img2pdf), so the original's text layer is the reference the recognized text is measured against.
  */
@@ -155,13 +155,17 @@ describe('OCR of scanned PDFs and images', () => {
   });
 
   it(
-    'a page scanned sideways and a 150-dpi scan are read too',
+    'pages scanned sideways or upside down are read and turned upright, and a 150-dpi scan is read too',
     async () => {
-      const sideways = await ingest('sideways.pdf', scannedPdf('R-intro.pdf', [11], { rotate: 90 }));
-      expect(sideways.doc.status).toBe('ready');
-      expect(comparable(sideways.chunks.map((c) => c.content).join(' '))).toContain(
-        comparable('R commands, case sensitivity, etc.'),
-      );
+      for (const rotate of [90, 180]) {
+        const turned = await ingest(`turned-${rotate}.pdf`, scannedPdf('R-intro.pdf', [11], { rotate }));
+        expect(turned.doc.status).toBe('ready');
+        expect(comparable(turned.chunks.map((c) => c.content).join(' '))).toContain(
+          comparable('R commands, case sensitivity, etc.'),
+        );
+        // The searchable copy stands upright, so its text reads line by line in the PDF viewer.
+        expectAccurateCopy(await searchableCopy(turned.doc.id), 'R-intro.pdf', [11]);
+      }
       const lowResolution = await ingest('150dpi.pdf', scannedPdf('R-intro.pdf', [10], { dpi: 150 }));
       expect(lowResolution.doc.status).toBe('ready');
       expectAccurateCopy(await searchableCopy(lowResolution.doc.id), 'R-intro.pdf', [10]);
@@ -174,7 +178,7 @@ describe('OCR of scanned PDFs and images', () => {
     async () => {
       const png = pageImage('R-intro.pdf', 11, 200);
       const { execFileSync } = await import('node:child_process');
-      // The same page in the other formats, converted by Python's PIL (a dependency of img2pdf and ocrmypdf).
+      // The same page in the other formats, converted by Python's PIL (a dependency of img2pdf).
       const convert = (format: string): Buffer =>
         execFileSync(
           '/usr/bin/python3',

@@ -13,11 +13,11 @@ export interface OcrTools {
 
 /** How to install the OCR tools; quoted by every message that says OCR is missing. */
 export const OCR_INSTALL_HINT =
-  'install the OCR tools (on Debian or Ubuntu: `npm run ocr:install`, which installs ocrmypdf and tesseract-ocr with Chinese and English; the Docker image has them)';
+  'install the OCR tools (on Debian or Ubuntu: `npm run ocr:install`, which installs tesseract-ocr with Chinese and English, poppler-utils, qpdf and img2pdf; the Docker image has them)';
 
 let probe: Promise<OcrTools> | undefined;
 
-/** Whether ocrmypdf and tesseract are installed, and with which languages (asked once per process). */
+/** Whether Tesseract and the PDF tools OCR uses are installed, and with which languages (asked once per process). */
 export function findOcrTools(): Promise<OcrTools> {
   probe ??= probeOcrTools();
   return probe;
@@ -25,7 +25,12 @@ export function findOcrTools(): Promise<OcrTools> {
 
 async function probeOcrTools(): Promise<OcrTools> {
   try {
-    await run('ocrmypdf', ['--version'], { timeout: 30_000 });
+    // pdftoppm draws the pages, pdfimages finds their resolution, qpdf puts the text layer on them.
+    await Promise.all([
+      run('pdftoppm', ['-v'], { timeout: 30_000 }),
+      run('pdfimages', ['-v'], { timeout: 30_000 }),
+      run('qpdf', ['--version'], { timeout: 30_000 }),
+    ]);
     const { stdout, stderr } = await run('tesseract', ['--list-langs'], { timeout: 30_000 });
     const languages = `${stdout}\n${stderr}`
       .split('\n')

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,7 +6,18 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { IngestionError } from '../../ingestion-errors';
 import { findOcrTools, OCR_INSTALL_HINT } from './ocr-tools';
-import { OCRMYPDF_PLUGIN_SOURCE, PAGE_DONE_MARKER, TESSERACT_CONFIG } from './ocrmypdf-plugin';
+import {
+  DEFAULT_DPI,
+  readsBetter,
+  detectOrientation,
+  drawPage,
+  mayBeTurned,
+  pageResolutions,
+  recognizeImage,
+  runTool,
+  ToolError,
+  ToolRun,
+} from './tesseract-page';
 
 export type OcrProgress = { state: 'waiting' } | { state: 'recognizing'; pagesDone: number; pageCount: number };
 
@@ -19,17 +29,16 @@ export interface OcrRequest {
   /** Tesseract languages, e.g. ["chi_sim", "eng"]. */
   languages: string[];
   onProgress?: (progress: OcrProgress) => Promise<void> | void;
-  /** Aborting stops ocrmypdf and its Tesseract processes. */
+  /** Aborting stops the Tesseract processes. */
   signal?: AbortSignal;
 }
 
-/** Scheduling priority of OCR processes: embedding, writes and the worker's event loop come first. */
-const OCR_NICENESS = '10';
-/** Seconds Tesseract may spend on one page before ocrmypdf gives the page up. */
+/** Seconds Tesseract may spend on one page before the page is given up (left without text). */
 const PAGE_TIMEOUT_SEC = 300;
-const STDERR_TAIL_CHARS = 4000;
+/** Seconds for listing a document's pictures or putting its pages together (qpdf, pdfimages). */
+const TOOL_TIMEOUT_SEC = 300;
 
-/** Stands in line for this worker process's OCR: one ocrmypdf run at a time, with OCR_CONCURRENCY pages in parallel. */
+/** Stands in line for this worker process's OCR: one document at a time, with OCR_CONCURRENCY pages in parallel. */
 class OcrQueue {
   private tail: Promise<void> = Promise.resolve();
   waiting = 0;
@@ -53,18 +62,18 @@ class OcrQueue {
 }
 
 /**
- * Recognizes the text of scanned pages with ocrmypdf (Tesseract) in a subprocess and returns the PDF
- * with a text layer on those pages (`--skip-text`: pages that have text keep it untouched; `--pages`:
- * only the pages asked for are read; `--rotate-pages`: pages scanned sideways or upside down are turned).
- * CPU is bounded: a worker process runs one ocrmypdf at a time with OCR_CONCURRENCY pages in parallel
- * (one Tesseract thread each), at a lower scheduling priority, so documents being embedded meanwhile keep
- * their share of the machine.
+ * Recognizes the text of scanned pages and returns the PDF with a text layer on those pages, and only
+ * those (the others are left untouched): each page is drawn by pdftoppm and read by Tesseract into a
+ * text-only page, which qpdf lays over the original page; pages found upside down or sideways are turned
+ * upright. CPU is bounded: a worker process reads one document at a time with OCR_CONCURRENCY pages in
+ * parallel (one single-threaded process each), at a lower scheduling priority, so documents being
+ * embedded meanwhile keep their share of the machine.
  */
 @Injectable()
 export class PageRecognizer implements OnApplicationBootstrap {
   private readonly logger = new Logger(PageRecognizer.name);
   private readonly queue = new OcrQueue();
-  /** An ocrmypdf run is going on (others wait in the queue). */
+  /** A document is being recognized (others wait in the queue). */
   private busy = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'ocrConcurrency' | 'ocrLanguages'>) {}
@@ -104,148 +113,172 @@ export class PageRecognizer implements OnApplicationBootstrap {
       );
     }
     if (this.queue.waiting > 0 || this.busy) await request.onProgress?.({ state: 'waiting' });
-    return this.queue.run(() => this.runOcrmypdf(request));
+    return this.queue.run(async () => {
+      // A page that fails stops the pages still being read beside it, before their folder goes.
+      const stopAll = new AbortController();
+      const onAbort = (): void => stopAll.abort(request.signal?.reason);
+      if (request.signal?.aborted) onAbort();
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await this.recognizePages({ ...request, signal: stopAll.signal }, stopAll);
+      } catch (err) {
+        throw asIngestionError(err);
+      } finally {
+        request.signal?.removeEventListener('abort', onAbort);
+      }
+    });
   }
 
-  private async runOcrmypdf(request: OcrRequest): Promise<Buffer> {
+  private async recognizePages(request: OcrRequest, stopAll: AbortController): Promise<Buffer> {
     this.busy = true;
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'zhiku-ocr-'));
     try {
       const input = path.join(dir, 'input.pdf');
-      const output = path.join(dir, 'output.pdf');
-      const plugin = path.join(dir, 'zhiku_ocr_progress.py');
-      const tessConfig = path.join(dir, 'zhiku.tesseract.cfg');
-      await Promise.all([
-        fs.promises.writeFile(input, request.pdf),
-        fs.promises.writeFile(plugin, OCRMYPDF_PLUGIN_SOURCE),
-        fs.promises.writeFile(tessConfig, TESSERACT_CONFIG),
-      ]);
-      const pageCount = request.pages.length;
+      await fs.promises.writeFile(input, request.pdf);
+      const pages = [...new Set(request.pages)].sort((a, b) => a - b);
+      const pageCount = pages.length;
       const jobs = Math.max(1, Math.min(this.config.ocrConcurrency, pageCount));
-      const args = [
-        '-n',
-        OCR_NICENESS,
-        'ocrmypdf',
-        '--plugin',
-        plugin,
-        '--tesseract-config',
-        tessConfig,
-        '--language',
-        request.languages.join('+'),
-        '--jobs',
-        String(jobs),
-        '--pages',
-        pageRanges(request.pages),
-        '--skip-text',
-        '--rotate-pages',
-        '--output-type',
-        'pdf',
-        '--optimize',
-        '0',
-        '--fast-web-view',
-        '1000000',
-        '--tesseract-timeout',
-        String(PAGE_TIMEOUT_SEC),
-        '--quiet',
-        input,
-        output,
-      ];
+      const tool = (timeoutSec: number): ToolRun => ({ cwd: dir, signal: request.signal, timeoutSec });
+      const resolutions = pageResolutions(await this.run('pdfimages', ['-list', input], tool(TOOL_TIMEOUT_SEC)));
       const started = Date.now();
       await request.onProgress?.({ state: 'recognizing', pagesDone: 0, pageCount });
-      await this.spawnOcrmypdf(args, dir, jobs, pageCount, request);
-      this.logger.log(
-        `recognized ${pageCount} page(s) in ${((Date.now() - started) / 1000).toFixed(1)} s (${jobs} at once, ${request.languages.join('+')})`,
+
+      const results = new Map<number, PageResult>();
+      let pagesDone = 0;
+      let next = 0;
+      const work = async (): Promise<void> => {
+        while (next < pages.length) {
+          const page = pages[next++];
+          results.set(page, await this.recognizePage(input, page, resolutions.get(page) ?? DEFAULT_DPI, request, dir));
+          await request.onProgress?.({ state: 'recognizing', pagesDone: ++pagesDone, pageCount });
+        }
+      };
+      const workers = Array.from({ length: jobs }, () =>
+        work().catch((err: unknown) => {
+          stopAll.abort(err);
+          throw err;
+        }),
       );
-      return await fs.promises.readFile(output);
+      // Every worker has ended (the first failure stopped the others) before the folder is removed.
+      const outcomes = await Promise.allSettled(workers);
+      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failure) throw failure.reason;
+
+      const output = await this.assemble(input, pages, results, dir);
+      const turned = [...results.values()].filter((r) => r.turnedBy).length;
+      this.logger.log(
+        `recognized ${pageCount} page(s) in ${((Date.now() - started) / 1000).toFixed(1)} s (${jobs} at once, ${request.languages.join('+')}${turned ? `, ${turned} turned upright` : ''})`,
+      );
+      return output;
     } finally {
       this.busy = false;
       await fs.promises.rm(dir, { recursive: true, force: true });
     }
   }
 
-  private spawnOcrmypdf(
-    args: string[],
-    dir: string,
-    jobs: number,
-    pageCount: number,
+  /**
+   * One page: drawn at its scan's resolution and recognized as it stands; only when the result suggests a
+   * page upside down or sideways is its orientation detected, and the page turned and recognized again
+   * (the better reading is kept).
+   */
+  private async recognizePage(
+    input: string,
+    page: number,
+    dpi: number,
     request: OcrRequest,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const child = spawn('nice', args, {
-        cwd: dir,
-        // Its own process group, so stopping it stops its Tesseract processes too.
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        // One Tesseract thread per page: OCR_CONCURRENCY pages use OCR_CONCURRENCY cores, no more.
-        env: { ...process.env, OMP_THREAD_LIMIT: '1', TMPDIR: dir, PYTHONUNBUFFERED: '1' },
-      });
-      let stderrTail = '';
-      let pending = '';
-      let pagesDone = 0;
-      let progress: Promise<void> = Promise.resolve();
-      let failed = false;
-      const stop = (): void => {
-        if (child.pid && child.exitCode === null) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // already gone
+    dir: string,
+  ): Promise<PageResult> {
+    const run: ToolRun = { cwd: dir, signal: request.signal, timeoutSec: PAGE_TIMEOUT_SEC };
+    const base = path.join(dir, `page-${page}`);
+    const readTsv = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8');
+    try {
+      const image = await drawPage(input, page, dpi, base, run);
+      const upright = await recognizeImage(image, request.languages, base, run, readTsv);
+      let result: PageResult = { textPdf: `${base}.pdf`, turnedBy: 0 };
+      if (mayBeTurned(upright)) {
+        const turnBy = await detectOrientation(image, run);
+        if (turnBy) {
+          const turnedPdf = `${base}-turned.pdf`;
+          await this.run('qpdf', ['--warning-exit-0', input, `--rotate=+${turnBy}:${page}`, '--', turnedPdf], run);
+          const turnedImage = await drawPage(turnedPdf, page, dpi, `${base}-turned`, run);
+          const turned = await recognizeImage(turnedImage, request.languages, `${base}-turned`, run, readTsv);
+          if (readsBetter(turned, upright)) {
+            result = { textPdf: `${base}-turned.pdf`, turnedBy: turnBy };
           }
         }
-      };
-      const fail = (err: unknown): void => {
-        if (failed) return;
-        failed = true;
-        stop();
-        reject(err);
-      };
-      const onAbort = (): void => fail(request.signal?.reason ?? new Error('OCR was stopped'));
-      if (request.signal?.aborted) return onAbort();
-      request.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (text: string) => {
-        pending += text;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          if (line.trim() === PAGE_DONE_MARKER) {
-            pagesDone = Math.min(pageCount, pagesDone + 1);
-            const done = pagesDone;
-            progress = progress
-              .then(() => request.onProgress?.({ state: 'recognizing', pagesDone: done, pageCount }))
-              .catch(fail);
-          } else {
-            stderrTail = (stderrTail + line + '\n').slice(-STDERR_TAIL_CHARS);
-          }
-        }
-      });
-      child.on('error', (err: NodeJS.ErrnoException) =>
-        fail(
-          err.code === 'ENOENT'
-            ? new IngestionError('NO_TEXT_LAYER', `OCR is not installed on the worker: ${OCR_INSTALL_HINT}`)
-            : err,
-        ),
-      );
-      child.on('close', (code, signal) => {
-        request.signal?.removeEventListener('abort', onAbort);
-        if (failed) return;
-        if (code === 0) {
-          progress.then(() => resolve(), fail);
-          return;
-        }
-        const detail = stderrTail.trim().split('\n').slice(-3).join(' ').slice(-600);
-        fail(
-          new IngestionError(
-            'OCR_FAILED',
-            `OCR of ${pageCount} page(s) failed (ocrmypdf ${signal ? `killed by ${signal}` : `exit code ${code}`}, ${jobs} at once)${detail ? `: ${detail}` : ''}.`,
-          ),
-        );
-      });
-    });
+      }
+      await fs.promises.rm(image.pgm, { force: true });
+      return result;
+    } catch (err) {
+      if (err instanceof ToolError && err.timedOut && err.tool === 'tesseract') {
+        // Like a page Tesseract cannot finish in ocrmypdf: left without text, the others still count.
+        this.logger.warn(`OCR gave up page ${page} after ${PAGE_TIMEOUT_SEC} s`);
+        return { turnedBy: 0 };
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The input with the recognized text laid over its pages (qpdf --overlay: invisible text, the page's
+   * picture untouched), pages found turned set upright first (as ocrmypdf --rotate-pages does).
+   */
+  private async assemble(
+    input: string,
+    pages: number[],
+    results: Map<number, PageResult>,
+    dir: string,
+  ): Promise<Buffer> {
+    const run: ToolRun = { cwd: dir, timeoutSec: TOOL_TIMEOUT_SEC };
+    const recognized = pages.filter((page) => results.get(page)?.textPdf);
+    const output = path.join(dir, 'output.pdf');
+    const rotations = pages
+      .filter((page) => results.get(page)?.turnedBy)
+      .map((page) => `--rotate=+${results.get(page)?.turnedBy}:${page}`);
+    if (!recognized.length) return fs.promises.readFile(input);
+    const text = path.join(dir, 'text.pdf');
+    await this.run(
+      'qpdf',
+      ['--warning-exit-0', '--empty', '--pages', ...recognized.map((page) => results.get(page)!.textPdf!), '--', text],
+      run,
+    );
+    await this.run(
+      'qpdf',
+      ['--warning-exit-0', input, ...rotations, '--overlay', text, `--to=${pageRanges(recognized)}`, '--', output],
+      run,
+    );
+    return fs.promises.readFile(output);
+  }
+
+  /** A tool run whose failure fails the document with OCR_FAILED (or NO_TEXT_LAYER when a tool is missing). */
+  private async run(tool: string, args: string[], run: ToolRun): Promise<string> {
+    try {
+      return await runTool(tool, args, run);
+    } catch (err) {
+      throw asIngestionError(err);
+    }
   }
 }
 
-/** 1,2,3,5,7,8 → "1-3,5,7-8" (ocrmypdf's --pages). */
+interface PageResult {
+  /** Tesseract's text-only page; none when the page could not be recognized in time. */
+  textPdf?: string;
+  /** Degrees the page was turned clockwise to stand upright. */
+  turnedBy: number;
+}
+
+function asIngestionError(err: unknown): unknown {
+  if (!(err instanceof ToolError)) return err;
+  if (err.missing) {
+    return new IngestionError(
+      'NO_TEXT_LAYER',
+      `OCR is not installed on the worker (${err.tool} is missing): ${OCR_INSTALL_HINT}`,
+    );
+  }
+  return new IngestionError('OCR_FAILED', `OCR failed: ${err.message}.`);
+}
+
+/** 1,2,3,5,7,8 → "1-3,5,7-8" (qpdf's page ranges). */
 export function pageRanges(pages: number[]): string {
   const sorted = [...new Set(pages)].sort((a, b) => a - b);
   const ranges: string[] = [];
