@@ -289,7 +289,7 @@ export class ChatService {
       // As the HTTP errors: members are not told the server's internals (e.g. Ollama's address).
       const message =
         err instanceof DomainError
-          ? errorViewFor(err, state.principal?.role === 'admin').message
+          ? errorViewFor(err, state.principal.role === 'admin').message
           : 'The answer broke off unexpectedly';
       if (!(err instanceof DomainError)) this.logger.error({ err }, 'answer stream failed');
       if (signal.aborted || code === 'ABORTED') {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { AccessService } from '../auth/access.service';
 import type { Principal } from '../auth/principal';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
@@ -13,15 +12,12 @@ import { KnowledgeBaseRepository } from '../knowledge-bases/knowledge-base.repos
 export class KnowledgeBaseModelsService {
   constructor(
     private readonly knowledgeBases: KnowledgeBaseRepository,
-    private readonly moduleRef: ModuleRef,
+    private readonly access: AccessService,
   ) {}
 
   /** The knowledge bases the caller may ask, by slug. */
-  listAskable(principal?: Principal): Promise<KnowledgeBase[]> {
-    const access = this.accessService();
-    return this.knowledgeBases.listBySlug(
-      principal && access ? access.visibleKnowledgeBasesCondition(principal, 'kb.id') : undefined,
-    );
+  listAskable(principal: Principal): Promise<KnowledgeBase[]> {
+    return this.knowledgeBases.listBySlug(this.access.visibleKnowledgeBasesCondition(principal, 'kb.id'));
   }
 
   /** The knowledge base a model name names; null when there is none. Access is checked by the route's guard. */
@@ -32,14 +28,5 @@ export class KnowledgeBaseModelsService {
   /** Bytes of each knowledge base's original files. */
   storedBytes(ids: string[]): Promise<Map<string, number>> {
     return this.knowledgeBases.storedBytes(ids);
-  }
-
-  /** The accounts module's access rules, when it is loaded (it is in the app; it may not be in a bare test module). */
-  private accessService(): AccessService | undefined {
-    try {
-      return this.moduleRef.get(AccessService, { strict: false });
-    } catch {
-      return undefined;
-    }
   }
 }

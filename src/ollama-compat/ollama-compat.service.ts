@@ -52,7 +52,7 @@ export class OllamaCompatService {
   }
 
   /** GET /api/tags: the knowledge bases the caller may ask, in Ollama's model list shape. */
-  async tags(principal?: Principal) {
+  async tags(principal: Principal) {
     const kbs = await this.models.listAskable(principal);
     const sizes = await this.models.storedBytes(kbs.map((kb) => kb.id));
     return {

@@ -7,9 +7,8 @@ import type { ChunkLocation } from '../documents/chunk-location';
 import { bm25Idf, BM25_B, BM25_K1, type KeywordQuery } from './keyword-terms';
 import { DEFAULT_FUSION, type FusionWeights, SearchMode } from './retrieval.types';
 import { isUuid } from '../common/validation/uuid';
+import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
 
-/** Largest dimension the HNSW indexes (halfvec) accept; also the largest query vector we inline. */
-const MAX_INDEXED_DIMENSION = 4000;
 const CHUNK_COUNT_TTL_MS = 30_000;
 const MAX_REMEMBERED_KNOWLEDGE_BASES = 10_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
@@ -212,7 +211,7 @@ export function efSearchFor(chunks: number): number {
 /** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */
 export function buildSearchSql(q: ChunkSearchQuery): string {
   if (!isUuid(q.knowledgeBaseId)) throw new Error(`not a UUID: ${q.knowledgeBaseId}`);
-  if (!Number.isInteger(q.dimension) || q.dimension < 1 || q.dimension > MAX_INDEXED_DIMENSION) {
+  if (!Number.isInteger(q.dimension) || q.dimension < 1 || q.dimension > MAX_EMBEDDING_DIMENSION) {
     throw new Error(`unsupported embedding dimension ${q.dimension}`);
   }
   const candidates = Math.max(1, Math.min(1000, Math.floor(q.candidates)));

@@ -27,7 +27,7 @@ export class OpenAiCompatController {
   /** Every knowledge base the caller may ask, as a model (id: its slug). */
   @Get('models')
   @AllowApiKeys()
-  listModels(@CurrentPrincipal() principal?: Principal) {
+  listModels(@CurrentPrincipal() principal: Principal) {
     return this.openAi.listModels(principal);
   }
 

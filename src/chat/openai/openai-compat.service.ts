@@ -33,7 +33,7 @@ export class OpenAiCompatService {
   ) {}
 
   /** GET /v1/models: the knowledge bases the caller may ask. */
-  async listModels(principal?: Principal) {
+  async listModels(principal: Principal) {
     return { object: 'list', data: (await this.models.listAskable(principal)).map(toModel) };
   }
 
