@@ -9,8 +9,9 @@
  * configuration and question kind. A passage answers a question when, with all whitespace removed from
  * both, it contains one of the question's needles.
  *
- * Configurations: vector; keyword with BM25 (now) and with ts_rank_cd (before); hybrid as now (weighted
- * RRF with the agreement tier over the BM25 leg) and as before (plain RRF, k = 60, over ts_rank_cd).
+ * Configurations: vector; keyword with BM25 (now) and with ts_rank_cd (before); hybrid as now (both legs'
+ * scores combined, over the BM25 leg), as before (plain RRF, k = 60, over ts_rank_cd), and the RRF variants
+ * measured on the way (agreement tier, score-aware weights).
  *
  * Embeddings come from the fake Ollama: hashed words and character pairs, not a language model. Questions
  * of kind `paraphrase` share few words with their answer, so their vector scores are low here; that is
@@ -38,19 +39,27 @@ const CONFIGURATIONS: Record<string, SearchOptions> = {
   'hybrid old': {
     mode: 'hybrid',
     keywordRanking: 'ts_rank_cd',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: false },
+    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: false, combine: 'ranks' },
   },
   'hybrid RRF': {
     mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: false },
+    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: false, combine: 'ranks' },
   },
-  'hybrid tier': {
+  'hybrid RRF tier': {
     mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: false },
+    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: false, combine: 'ranks' },
   },
-  'hybrid aware': {
+  'hybrid RRF aware': {
     mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: true },
+    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: true, combine: 'ranks' },
+  },
+  'hybrid RRF aware tier': {
+    mode: 'hybrid',
+    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: true, combine: 'ranks' },
+  },
+  'hybrid scores tier': {
+    mode: 'hybrid',
+    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: false, combine: 'scores' },
   },
   hybrid: { mode: 'hybrid' },
 };

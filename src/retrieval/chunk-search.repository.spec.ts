@@ -17,24 +17,41 @@ const base: ChunkSearchQuery = {
 };
 
 describe('buildSearchSql', () => {
-  it('uses the partial HNSW index of the dimension and fuses both legs with weighted RRF', () => {
+  it('uses the partial HNSW index of the dimension and fuses both legs by their scores (or ranks)', () => {
     const sql = buildSearchSql(base);
     expect(sql).toContain('c.embedding_dims = 4');
     expect(sql).toContain(`query_vector AS MATERIALIZED (SELECT '[0.5,0.5,0.5,0.5]'::halfvec(4) AS v)`);
     expect(sql).toContain('ORDER BY (c.embedding::halfvec(4)) <=> (SELECT v FROM query_vector)');
     expect(sql).toContain(`'''sink'' | ''output'''::tsquery`);
-    // Score-aware by default: each leg's weight scaled by its best passage's match.
-    expect(sql).toContain('1::float8 * greatest(0, (SELECT 1 - min(distance) FROM vector_leg)) / (60 + v.rank)');
-    expect(sql).toContain('1::float8 * least(1, (SELECT max(rank_score) FROM keyword_leg) / ');
-    expect(sql).toContain('(v.rank <= 10 AND k.rank <= 10) IS TRUE AS agreed');
+    // By default both legs score every candidate: cosine, and BM25 over the best keyword candidate's.
+    expect(sql).toContain('1::float8 * greatest(0, 1 - x.distance)');
+    expect(sql).toContain('/ greatest((SELECT max(rank_score) FROM keyword_leg), 1e-9) AS score');
+    expect(sql).toContain(
+      'coalesce(b.distance, (c.embedding::halfvec(4)) <=> (SELECT v FROM query_vector)) AS distance',
+    );
     expect(sql).toContain('ORDER BY f.agreed DESC, f.score DESC');
     // BM25: idf of each lexeme from the knowledge base's statistics, length from keyword_length.
     expect(sql).toMatch(/\('sink', 3\.\d+::float8\)/);
     expect(sql).toContain('keyword_length / 80::float8');
+    // Weighted RRF, score-aware, with the agreement tier.
+    const ranks = buildSearchSql({
+      ...base,
+      fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: true, combine: 'ranks' },
+    });
+    expect(ranks).toContain('1::float8 * greatest(0, (SELECT 1 - min(distance) FROM vector_leg)) / (60 + v.rank)');
+    expect(ranks).toContain('1::float8 * least(1, (SELECT max(rank_score) FROM keyword_leg) / ');
+    expect(ranks).toContain('(v.rank <= 10 AND k.rank <= 10) IS TRUE AS agreed');
     expect(
       buildSearchSql({
         ...base,
-        fusion: { vectorWeight: 0.5, keywordWeight: 2, rrfK: 60, agreementDepth: 10, scoreAware: false },
+        fusion: {
+          vectorWeight: 0.5,
+          keywordWeight: 2,
+          rrfK: 60,
+          agreementDepth: 10,
+          scoreAware: false,
+          combine: 'ranks',
+        },
       }),
     ).toContain('2::float8 / (60 + k.rank)');
     expect(sql).toMatch(/SET LOCAL hnsw\.ef_search = \d+;\s+SET LOCAL hnsw\.iterative_scan = relaxed_order;/);

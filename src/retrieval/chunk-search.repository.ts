@@ -301,13 +301,34 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
       if (ranking === 'bm25' && idfSum > 0)
         keywordWeight += ` * least(1, (SELECT max(rank_score) FROM keyword_leg) / ${idfSum}::float8)`;
     }
-    ctes.push(`fused AS (
+    if (fusion.combine === 'scores') {
+      // Every candidate is scored by both legs (the leg that did not bring it scores it here), on one scale:
+      // cosine similarity, and BM25 over the best BM25 among the keyword leg's candidates.
+      ctes.push(`fused AS (
+        SELECT x.*,
+               ${fusion.vectorWeight}::float8 * greatest(0, 1 - x.distance)
+                 + ${fusion.keywordWeight}::float8 * coalesce(x.rank_score, 0)
+                   / greatest((SELECT max(rank_score) FROM keyword_leg), 1e-9) AS score
+        FROM (
+          SELECT b.id, b.vector_rank, b.keyword_rank, b.agreed,
+                 coalesce(b.distance, ${distance}) AS distance,
+                 coalesce(b.rank_score, ${keywordScoreOf('c')}) AS rank_score
+          FROM (
+            SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
+                   (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed
+            FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
+          ) b JOIN chunks c ON c.id = b.id
+        ) x
+      )`);
+    } else {
+      ctes.push(`fused AS (
       SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
              (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed,
              coalesce(${vectorWeight} / (${fusion.rrfK} + v.rank), 0)
                + coalesce(${keywordWeight} / (${fusion.rrfK} + k.rank), 0) AS score
       FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
     )`);
+    }
   } else if (useVector) {
     ctes.push(`fused AS (
       SELECT id, rank AS vector_rank, NULL::bigint AS keyword_rank, distance, NULL::float8 AS rank_score, false AS agreed,
