@@ -2,7 +2,7 @@ import { Ollama } from 'ollama';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApiKey, createMember, grantMembership, loginAsAdmin, TEST_ADMIN } from '../support/auth-helpers';
-import { createKnowledgeBase, seedDocument, SeededKb } from '../support/retrieval-fixtures';
+import { createKnowledgeBase, R_OUTPUT_PASSAGES, seedDocument, SeededKb } from '../support/retrieval-fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 interface ChatBody {
@@ -59,20 +59,7 @@ describe('Ollama-compatible API (/ollama) with the official ollama client', () =
     adminToken = admin.token;
     kb = await createKnowledgeBase(t, admin.headers, { name: 'R manual ollama' });
     otherKb = await createKnowledgeBase(t, admin.headers, { name: 'Other ollama' });
-    const doc = await seedDocument(t, kb.id, 'R-intro.pdf', [
-      {
-        title: 'Output',
-        content:
-          'The function sink("record.lis") will divert all subsequent output from the console to an external file.',
-        page: 12,
-      },
-      {
-        title: 'Output',
-        content: 'sink() on its own restores output to the console after it was diverted to a file.',
-        page: 13,
-      },
-      { title: 'Sequences', content: 'The function seq() generates regular sequences of numbers.', page: 7 },
-    ]);
+    const doc = await seedDocument(t, kb.id, 'R-intro.pdf', R_OUTPUT_PASSAGES);
     sinkChunk = doc.chunkIds[0];
     await seedDocument(t, otherKb.id, 'other.pdf', [{ content: 'Nothing about output here.', page: 1 }]);
     // As a user would: an API key that may ask this knowledge base only.

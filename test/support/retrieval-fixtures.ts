@@ -173,3 +173,18 @@ export async function readAllEvents(events: AsyncGenerator<SseEvent>): Promise<S
   for await (const event of events) all.push(event);
   return all;
 }
+
+/** Three passages of "An Introduction to R" (output to files, sequences) that the chat doors' tests ask about. */
+export const R_OUTPUT_PASSAGES: SeedChunk[] = [
+  {
+    title: 'Output',
+    content: 'The function sink("record.lis") will divert all subsequent output from the console to an external file.',
+    page: 12,
+  },
+  {
+    title: 'Output',
+    content: 'sink() on its own restores output to the console after it was diverted to a file.',
+    page: 13,
+  },
+  { title: 'Sequences', content: 'The function seq() generates regular sequences of numbers.', page: 7 },
+];
