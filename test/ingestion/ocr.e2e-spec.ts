@@ -4,7 +4,7 @@ import { characterAccuracy, comparable, pdfPageText } from './support/character-
 import { openEventStream } from './support/event-stream';
 import { joinPdfs, pageImage, scannedPdf } from './support/format-fixtures';
 import { ChunkBody, CORPUS_DIR, DocumentBody, IngestionClient } from './support/ingestion-client';
-import { textPdf } from './support/pdf-fixtures';
+import { pdfWithUnicodeMap, textPdf } from './support/pdf-fixtures';
 
 const OCR_TIMEOUT_MS = 300_000;
 /** Character accuracy the recognized text of a print-quality scan must reach against the original's text layer. */
@@ -214,6 +214,27 @@ describe('OCR of scanned PDFs and images', () => {
     },
     OCR_TIMEOUT_MS,
   );
+
+  it('reads text drawn in fonts that map their letters to no characters by OCR (and says how, with OCR off)', async () => {
+    // As some logo and title-page PDFs are: the glyphs are drawn, but the font's Unicode map gives control codes.
+    const unmapped = () =>
+      pdfWithUnicodeMap(['Kobenhavns Universitet', 'Det Naturvidenskabelige Fakultet'], (code) =>
+        code > 0x20 ? (code % 29) + 1 : code,
+      );
+    const { doc, chunks } = await ingest('logo-text.pdf', unmapped());
+    expect(doc).toMatchObject({ status: 'ready', pageCount: 1 });
+    expect(comparable(chunks.map((c) => c.content).join(' '))).toContain(comparable('Kobenhavns Universitet'));
+
+    const off = (await api.createKnowledgeBase({ settings: { ocr: 'off' } })).id;
+    const refused = await ingest('logo-text.pdf', unmapped(), off);
+    expect(refused.doc).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'UNREADABLE_TEXT',
+        message: expect.stringMatching(/fonts map their letters to no characters.*OCR is turned off/),
+      },
+    });
+  });
 
   it('a knowledge base with OCR off refuses scans with NO_TEXT_LAYER saying how to turn it on', async () => {
     const off = (await api.createKnowledgeBase({ settings: { ocr: 'off' } })).id;

@@ -7,7 +7,6 @@ import {
   drawingOnlyPdf,
   encryptedPdf,
   imageOnlyPdf,
-  pdfWithUnicodeMap,
   textPdf,
   zipArchive,
 } from './support/pdf-fixtures';
@@ -219,11 +218,11 @@ describe('Uploading documents', () => {
 
     it.each([
       [
-        'a scanned (image-only) PDF',
-        'scan.pdf',
+        'a PDF of small pictures only (logos, icons: no scanned page to read)',
+        'logos.pdf',
         () => imageOnlyPdf(2),
         'NO_TEXT_LAYER',
-        /no extractable text: its pages are pictures/,
+        /no extractable text: it holds only small pictures/,
       ],
       [
         'a PDF of vector drawings only (an exported figure or logo)',
@@ -231,13 +230,6 @@ describe('Uploading documents', () => {
         () => drawingOnlyPdf(2),
         'NO_TEXT',
         /no text, only drawings/,
-      ],
-      [
-        'a PDF whose fonts map every letter to control codes',
-        'logo-text.pdf',
-        () => pdfWithUnicodeMap(['Kobenhavns Universitet'], (code) => (code > 0x20 ? (code % 29) + 1 : code)),
-        'UNREADABLE_TEXT',
-        /fonts map their letters to no characters/,
       ],
       [
         'an encrypted PDF',

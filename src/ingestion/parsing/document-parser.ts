@@ -20,7 +20,7 @@ import { parseHtml } from './html-document';
 import { parseImage } from './image-document';
 import { OcrContext, OcrOutcome, recognizePagesWithoutText } from './ocr/ocr-step';
 import { ParsedDocument, TextBlock } from './parsed-document';
-import { cleanPdfPages, meaningfulCharacterCount } from './pdf-text-cleanup';
+import { cleanPdfPages, meaningfulCharacterCount, meaninglessGlyphCount } from './pdf-text-cleanup';
 import { countPagesWithImages, extractPdfPages, PdfReadProgress } from './pdf-text-extractor';
 import { parsePptx } from './presentation-document';
 import { parseDelimited, parseXlsx } from './spreadsheet-document';
@@ -33,8 +33,6 @@ export { decodeText } from './text-decoding';
 const MIN_LETTERS_PER_PAGE = 5;
 /** Pages of a text-less PDF looked at for pictures. */
 const IMAGE_SAMPLE_PAGES = 3;
-/** Characters a font without a Unicode map leaves: control codes, U+FFFD, private-use code points. */
-const MEANINGLESS_GLYPH = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd\ue000-\uf8ff]/gu;
 
 export interface ParseOptions {
   /** OCR of pages without text (scans) and of images; without it such files fail with NO_TEXT_LAYER. */
@@ -99,10 +97,14 @@ async function parsePdf(
 /**
  * A PDF with (almost) no letters, even after OCR, is diagnosed, to say truly why it cannot be searched:
  * pages that are pictures (a scan) → NO_TEXT_LAYER, with why OCR did not read them; text drawn in fonts
- * without a Unicode map (only control codes come out) → UNREADABLE_TEXT; nothing but vector drawings or
+ * without a Unicode map (only control codes come out, and OCR did not run or read nothing) → UNREADABLE_TEXT;
+ * nothing but vector drawings or
  * blank pages → NO_TEXT. A figure with a few real labels is indexed with what it has.
  */
-async function assertPdfHasText(data: Buffer, { pages, searchablePdf, notRecognizedBecause }: OcrOutcome) {
+async function assertPdfHasText(
+  data: Buffer,
+  { pages, searchablePdf, notRecognizedBecause, onlySmallPictures }: OcrOutcome,
+) {
   const letters = meaningfulCharacterCount(pages);
   if (letters >= Math.max(20, pages.length * MIN_LETTERS_PER_PAGE)) return;
   const sample = Array.from({ length: Math.min(IMAGE_SAMPLE_PAGES, pages.length) }, (_, i) =>
@@ -113,20 +115,28 @@ async function assertPdfHasText(data: Buffer, { pages, searchablePdf, notRecogni
       'NO_TEXT_LAYER',
       searchablePdf
         ? 'This PDF has no extractable text, and OCR found none on its pages either (pictures without writing).'
-        : `This PDF has no extractable text: its pages are pictures (a scan, or images of text). ${
-            notRecognizedBecause
-              ? `${notRecognizedBecause}.`
-              : 'Run it through OCR (e.g. ocrmypdf) and upload the result.'
-          }`,
+        : onlySmallPictures
+          ? 'This PDF has no extractable text: it holds only small pictures (logos, icons), too small to be scanned pages of text, so there is nothing to search.'
+          : `This PDF has no extractable text: its pages are pictures (a scan, or images of text). ${
+              notRecognizedBecause
+                ? `${notRecognizedBecause}.`
+                : 'Run it through OCR (e.g. ocrmypdf) and upload the result.'
+            }`,
     );
   }
   if (letters > 0) return;
   const glyphs = pages.reduce((sum, page) => sum + page.text.replace(/\s+/g, '').length, 0);
-  const meaningless = pages.reduce((sum, page) => sum + (page.text.match(MEANINGLESS_GLYPH)?.length ?? 0), 0);
+  const meaningless = pages.reduce((sum, page) => sum + meaninglessGlyphCount(page.text), 0);
   if (meaningless > 0 && meaningless * 2 >= glyphs) {
     throw new IngestionError(
       'UNREADABLE_TEXT',
-      "This PDF's text cannot be read: its fonts map their letters to no characters (they carry no Unicode map). Run it through OCR (e.g. ocrmypdf --force-ocr) and upload the result, or export it again with other fonts.",
+      `This PDF's text cannot be read: its fonts map their letters to no characters (they carry no Unicode map). ${
+        searchablePdf
+          ? 'OCR of its pages found no text either.'
+          : notRecognizedBecause
+            ? `${notRecognizedBecause}, so that OCR reads its pages.`
+            : 'Export it again with other fonts.'
+      }`,
     );
   }
   throw new IngestionError(

@@ -52,6 +52,14 @@ export function cleanPdfPages(pages: PageText[]): TextBlock[] {
   return blocks;
 }
 
+/** Characters a font without a Unicode map leaves: control codes, U+FFFD, private-use code points. */
+export const MEANINGLESS_GLYPH = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd\ue000-\uf8ff]/gu;
+
+/** Glyphs on a page that map to no character (see MEANINGLESS_GLYPH). */
+export function meaninglessGlyphCount(text: string): number {
+  return text.match(MEANINGLESS_GLYPH)?.length ?? 0;
+}
+
 /** Letters, digits and CJK characters in the text: zero for a PDF without a text layer. */
 export function meaningfulCharacterCount(pages: PageText[]): number {
   let count = 0;

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { IngestionError } from '../../ingestion-errors';
-import { PageText } from '../pdf-text-cleanup';
+import { meaninglessGlyphCount, PageText } from '../pdf-text-cleanup';
 import { extractPdfPages } from '../pdf-text-extractor';
 import { OCR_INSTALL_HINT } from './ocr-tools';
 import { OcrProgress, pageRanges, PageRecognizer } from './page-recognizer.service';
@@ -34,6 +34,8 @@ export interface OcrOutcome {
   searchablePdf?: Buffer;
   /** Why pages without text were not recognized (OCR off or not installed), in words for the user. */
   notRecognizedBecause?: string;
+  /** The pages without text show only pictures too small to be scans (logos, icons): OCR was not run. */
+  onlySmallPictures?: boolean;
 }
 
 const HANZI_GAP =
@@ -53,8 +55,17 @@ export function pagesWithoutText(pages: PageText[]): number[] {
 }
 
 /**
- * Recognizes the pages of a PDF that have no usable text, and only those (a mixed PDF keeps its own text
- * everywhere else). When only some pages need it, those pages are taken out into a small PDF (qpdf),
+ * Among `pages` (numbers of pages without usable text), those whose text is drawn in fonts without a Unicode
+ * map: the glyphs are there (OCR reads them off the drawn page) but come out as control codes.
+ */
+export function pagesWithUnreadableText(pages: PageText[], numbers: number[]): number[] {
+  const byNumber = new Map(pages.map((p) => [p.num, p.text]));
+  return numbers.filter((n) => meaninglessGlyphCount(byNumber.get(n) ?? '') >= MIN_PAGE_LETTERS);
+}
+
+/**
+ * Recognizes the pages of a PDF that have no usable text — scanned pages, and pages whose fonts map their
+ * letters to no characters — and only those (a mixed PDF keeps its own text everywhere else). When only some pages need it, those pages are taken out into a small PDF (qpdf),
  * recognized, and put back in their places, so OCR's work grows with the scanned pages, not with the
  * document (a 2,000-page manual with two blank pages costs two pages). Page numbers stay the original's.
  */
@@ -73,14 +84,15 @@ export async function recognizePagesWithoutText(
   try {
     const original = path.join(dir, 'original.pdf');
     await fs.promises.writeFile(original, pdf);
-    const missing = allPictures ? withoutText : await pagesWithScans(original, withoutText);
-    if (!missing.length) {
-      return {
-        pages,
-        notRecognizedBecause:
-          'Its pages without text hold no scanned pictures to recognize (they are blank, or drawings)',
-      };
-    }
+    const unreadable = new Set(pagesWithUnreadableText(pages, withoutText));
+    const scanned = allPictures
+      ? withoutText
+      : await pagesWithScans(
+          original,
+          withoutText.filter((n) => !unreadable.has(n)),
+        );
+    const missing = [...new Set([...scanned, ...unreadable])].sort((a, b) => a - b);
+    if (!missing.length) return { pages, onlySmallPictures: true };
     const whole = missing.length === pages.length;
     const part = whole ? pdf : await selectPages(original, missing, path.join(dir, 'part.pdf'));
     const recognizedPart = await ocr.recognizer.recognize({
