@@ -86,7 +86,13 @@ async function main(): Promise<void> {
         const t = timeline(d.id);
         if (d.status !== 'queued' && t.started === undefined) t.started = e.receivedAt;
         if (FINAL.has(d.status)) t.finished ??= e.receivedAt;
-        if (d.statusDetail && /retry|trying again|waiting/i.test(d.statusDetail)) t.retryDetails.add(d.statusDetail);
+        // Waiting for Ollama or retrying after an error; waiting one's turn for OCR is not a retry.
+        if (
+          d.statusDetail &&
+          /retry|trying again|waiting/i.test(d.statusDetail) &&
+          !/waiting for OCR/i.test(d.statusDetail)
+        )
+          t.retryDetails.add(d.statusDetail);
       }
     }, 250);
 
