@@ -157,6 +157,8 @@ export class ConversationsService {
           title: shortTitle(turn.question),
         });
       } else {
+        // First, so its row lock makes concurrent turns of one conversation take turns: a question and its
+        // answer get adjacent places, and history() pairs them truly.
         await em.update(Conversation, { id: turn.conversationId }, { updatedAt: new Date() });
       }
       await em.insert(Message, {

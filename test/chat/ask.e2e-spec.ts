@@ -256,6 +256,22 @@ describe('ask: grounded answers with citations (REST)', () => {
     expect(stored.body.messages).toHaveLength(4);
   });
 
+  it('keeps each question with its own answer when several asks in one conversation run at once', async () => {
+    const first = await ask({ question: 'How do I divert all subsequent output to a file?' }).expect(200);
+    const conversationId: string = first.body.conversationId;
+    const questions = Array.from({ length: 6 }, (_, i) => `Follow-up number ${i + 1}: and how do I restore it?`);
+    const answers = await Promise.all(questions.map((question) => ask({ question, conversationId }).expect(200)));
+
+    const stored = await request(t.url).get(`/api/conversations/${conversationId}`).set(headers).expect(200);
+    const messages: Array<{ id: string; role: string; content: string }> = stored.body.messages;
+    expect(messages.map((m) => m.role)).toEqual(Array.from({ length: 14 }, (_, i) => (i % 2 ? 'assistant' : 'user')));
+    // Every answer comes right after the question it answers, so history() pairs them truly.
+    answers.forEach((res, i) => {
+      const at = messages.findIndex((m) => m.id === res.body.messageId);
+      expect(messages[at - 1]).toMatchObject({ role: 'user', content: questions[i] });
+    });
+  });
+
   it('does not rewrite when the knowledge base turns rewriting off, and sends no history with historyTurns 0', async () => {
     const other = await createKnowledgeBase(t, headers, { settings: { rewriteFollowUps: false } });
     await seedDocument(t, other.id, 'R-intro.pdf', [
