@@ -24,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RetrievalService } from '../src/retrieval/retrieval.service';
-import type { SearchOptions } from '../src/retrieval/retrieval.types';
+import { DEFAULT_FUSION, type FusionWeights, type SearchOptions } from '../src/retrieval/retrieval.types';
 import { recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_quality');
@@ -32,35 +32,26 @@ const CORPUS_DIR = path.resolve(__dirname, '../../shared/corpus');
 const WILD_DIR = process.env.WILD_DIR ?? '/tmp/zhiku-wild';
 const K = 10;
 
+/** Hybrid search fused some other way than the default (weights 1 and 1, RRF's k = 60 as in DEFAULT_FUSION). */
+const hybridWith = (
+  fusion: Partial<FusionWeights>,
+  keywordRanking?: SearchOptions['keywordRanking'],
+): SearchOptions => ({
+  mode: 'hybrid',
+  keywordRanking,
+  fusion: { ...DEFAULT_FUSION, scoreAware: false, ...fusion },
+});
+
 const CONFIGURATIONS: Record<string, SearchOptions> = {
   vector: { mode: 'vector' },
   'keyword old': { mode: 'keyword', keywordRanking: 'ts_rank_cd' },
   'keyword BM25': { mode: 'keyword' },
-  'hybrid old': {
-    mode: 'hybrid',
-    keywordRanking: 'ts_rank_cd',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: false, combine: 'ranks' },
-  },
-  'hybrid RRF': {
-    mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: false, combine: 'ranks' },
-  },
-  'hybrid RRF tier': {
-    mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: false, combine: 'ranks' },
-  },
-  'hybrid RRF aware': {
-    mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 0, scoreAware: true, combine: 'ranks' },
-  },
-  'hybrid RRF aware tier': {
-    mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: true, combine: 'ranks' },
-  },
-  'hybrid scores tier': {
-    mode: 'hybrid',
-    fusion: { vectorWeight: 1, keywordWeight: 1, rrfK: 60, agreementDepth: 10, scoreAware: false, combine: 'scores' },
-  },
+  'hybrid old': hybridWith({ combine: 'ranks', agreementDepth: 0 }, 'ts_rank_cd'),
+  'hybrid RRF': hybridWith({ combine: 'ranks', agreementDepth: 0 }),
+  'hybrid RRF tier': hybridWith({ combine: 'ranks', agreementDepth: 10 }),
+  'hybrid RRF aware': hybridWith({ combine: 'ranks', agreementDepth: 0, scoreAware: true }),
+  'hybrid RRF aware tier': hybridWith({ combine: 'ranks', agreementDepth: 10, scoreAware: true }),
+  'hybrid scores tier': hybridWith({ combine: 'scores', agreementDepth: 10 }),
   hybrid: { mode: 'hybrid' },
 };
 const NAMES = Object.keys(CONFIGURATIONS);

@@ -3,7 +3,7 @@ import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../auth/access.decorators';
 import { CurrentPrincipal, Principal } from '../auth/principal';
-import { abortOnDisconnect, sseEvent, writeEventStream } from '../common/http/server-sent-events';
+import { sendEventStream } from '../common/http/server-sent-events';
 import { PullModelDto } from './dto/pull-model.dto';
 import { ModelList, ModelsService } from './models.service';
 
@@ -26,7 +26,6 @@ export class ModelsController {
   @ApiOperation({ summary: 'Pull a model into Ollama (admin), relaying its progress as server-sent events' })
   @ApiProduces('text/event-stream')
   async pull(@Body() { name }: PullModelDto, @Res() res: Response): Promise<void> {
-    const events = await this.models.startPull(name, abortOnDisconnect(res));
-    await writeEventStream(res, events, ({ event, data }) => sseEvent(event, data));
+    await sendEventStream(res, (clientLeft) => this.models.startPull(name, clientLeft));
   }
 }

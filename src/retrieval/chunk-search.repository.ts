@@ -289,18 +289,12 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   }
   // Each leg's own score travels with its candidates; the other leg's score is computed only where missing.
   if (useVector && useKeyword) {
-    // Weighted RRF. A passage both legs rank within agreementDepth comes before any passage only one leg
-    // found (or found deeper): agreement of two independent rankings is the strongest evidence there is,
-    // and a leg's deep ranks are mostly noise, so they only order passages within a tier.
+    // Both legs' candidates with their ranks in either leg. With agreementDepth > 0, a passage both legs rank
+    // within that depth comes before any passage only one leg found there (the ORDER BY below).
     const depth = Math.floor(fusion.agreementDepth);
-    let vectorWeight = `${fusion.vectorWeight}::float8`;
-    let keywordWeight = `${fusion.keywordWeight}::float8`;
-    if (fusion.scoreAware) {
-      vectorWeight += ` * greatest(0, (SELECT 1 - min(distance) FROM vector_leg))`;
-      const idfSum = q.keywords.lexemes.reduce((sum, l) => sum + bm25Idf(l.docFreq, q.keywords.chunkCount), 0);
-      if (ranking === 'bm25' && idfSum > 0)
-        keywordWeight += ` * least(1, (SELECT max(rank_score) FROM keyword_leg) / ${idfSum}::float8)`;
-    }
+    const legColumns = `coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
+                   (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed`;
+    const legsJoined = 'vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id';
     if (fusion.combine === 'scores') {
       // Every candidate is scored by both legs (the leg that did not bring it scores it here), on one scale:
       // cosine similarity, and BM25 over the best BM25 among the keyword leg's candidates.
@@ -313,21 +307,25 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
           SELECT b.id, b.vector_rank, b.keyword_rank, b.agreed,
                  coalesce(b.distance, ${distance}) AS distance,
                  coalesce(b.rank_score, ${keywordScoreOf('c')}) AS rank_score
-          FROM (
-            SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
-                   (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed
-            FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
-          ) b JOIN chunks c ON c.id = b.id
+          FROM (SELECT ${legColumns} FROM ${legsJoined}) b JOIN chunks c ON c.id = b.id
         ) x
       )`);
     } else {
+      // Weighted RRF; score-aware, each leg's weight is scaled by how well its best passage matches.
+      let vectorWeight = `${fusion.vectorWeight}::float8`;
+      let keywordWeight = `${fusion.keywordWeight}::float8`;
+      if (fusion.scoreAware) {
+        vectorWeight += ` * greatest(0, (SELECT 1 - min(distance) FROM vector_leg))`;
+        const idfSum = q.keywords.lexemes.reduce((sum, l) => sum + bm25Idf(l.docFreq, q.keywords.chunkCount), 0);
+        if (ranking === 'bm25' && idfSum > 0)
+          keywordWeight += ` * least(1, (SELECT max(rank_score) FROM keyword_leg) / ${idfSum}::float8)`;
+      }
       ctes.push(`fused AS (
-      SELECT coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
-             (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed,
-             coalesce(${vectorWeight} / (${fusion.rrfK} + v.rank), 0)
-               + coalesce(${keywordWeight} / (${fusion.rrfK} + k.rank), 0) AS score
-      FROM vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id
-    )`);
+        SELECT ${legColumns},
+               coalesce(${vectorWeight} / (${fusion.rrfK} + v.rank), 0)
+                 + coalesce(${keywordWeight} / (${fusion.rrfK} + k.rank), 0) AS score
+        FROM ${legsJoined}
+      )`);
     }
   } else if (useVector) {
     ctes.push(`fused AS (

@@ -78,8 +78,9 @@ export interface SendEventStreamOptions<T> {
 }
 
 /**
- * The one streaming responder (SSE, and NDJSON for the Ollama-compatible API): controllers hand it the events (or a promise of them, or a function that gets a
- * signal aborted when the client leaves and returns either), services never touch the response. It
+ * The one streaming responder (SSE, and NDJSON for the Ollama-compatible API): controllers hand it the
+ * events (or a promise of them, or a function that gets a signal aborted when the client leaves and returns
+ * either), services never touch the response. It
  * listens for the client leaving before anything else happens, so:
  * - a promise that rejects before the stream opens is an ordinary HTTP error (the exception filter answers
  *   it as JSON), e.g. 503 when Ollama is down;
@@ -156,19 +157,6 @@ function writeUntilLeft<T>(events: Observable<T>, write: (item: T) => void, clie
       { once: true },
     );
   });
-}
-
-/**
- * Streams events as text/event-stream, then ends the response (sendEventStream with a `format` and
- * `onError`; kept for existing callers).
- */
-export function writeEventStream<E>(
-  res: Response,
-  events: AsyncIterable<E>,
-  format: (event: E) => string,
-  onError?: (code: string, message: string) => string,
-): Promise<void> {
-  return sendEventStream(res, events, { format, onError });
 }
 
 /**

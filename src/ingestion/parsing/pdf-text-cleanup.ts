@@ -53,7 +53,7 @@ export function cleanPdfPages(pages: PageText[]): TextBlock[] {
 }
 
 /** Characters a font without a Unicode map leaves: control codes, U+FFFD, private-use code points. */
-export const MEANINGLESS_GLYPH = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd\ue000-\uf8ff]/gu;
+const MEANINGLESS_GLYPH = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd\ue000-\uf8ff]/gu;
 
 /** Glyphs on a page that map to no character (see MEANINGLESS_GLYPH). */
 export function meaninglessGlyphCount(text: string): number {

@@ -65,9 +65,10 @@ export function pagesWithUnreadableText(pages: PageText[], numbers: number[]): n
 
 /**
  * Recognizes the pages of a PDF that have no usable text — scanned pages, and pages whose fonts map their
- * letters to no characters — and only those (a mixed PDF keeps its own text everywhere else). When only some pages need it, those pages are taken out into a small PDF (qpdf),
- * recognized, and put back in their places, so OCR's work grows with the scanned pages, not with the
- * document (a 2,000-page manual with two blank pages costs two pages). Page numbers stay the original's.
+ * letters to no characters — and only those (a mixed PDF keeps its own text everywhere else). When only some
+ * pages need it, those pages are taken out into a small PDF (qpdf), recognized, and put back in their places,
+ * so OCR's work grows with the scanned pages, not with the document (a 2,000-page manual with two blank
+ * pages costs two pages). Page numbers stay the original's.
  */
 export async function recognizePagesWithoutText(
   pdf: Buffer,
@@ -123,6 +124,7 @@ export async function recognizePagesWithoutText(
  * read over the runs of those pages only, so a long document is not read through for a few blank pages.
  */
 async function pagesWithScans(file: string, pages: number[]): Promise<number[]> {
+  if (!pages.length) return [];
   const runs = pageRanges(pages)
     .split(',')
     .map((range) => range.split('-').map(Number));
