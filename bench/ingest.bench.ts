@@ -17,10 +17,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { CORPUS_DIR } from '../test/support/corpus-dir';
 import { compileWorker, recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_ingest');
-const FILE = process.env.BENCH_FILE ?? path.resolve(__dirname, '../../shared/corpus/refman.pdf');
+const FILE = process.env.BENCH_FILE ?? path.join(CORPUS_DIR, 'refman.pdf');
 const LATENCY_MS = 50;
 
 interface StageTimes {
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
     const { scannedPdf } = await import('../test/ingestion/support/format-fixtures');
     const pages = Number(process.env.BENCH_OCR_PAGES ?? 12);
     const ocrConcurrency = Number(process.env.OCR_CONCURRENCY ?? 2);
-    const beside = fs.readFileSync(path.resolve(__dirname, '../../shared/corpus/R-data.pdf'));
+    const beside = fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf'));
     // Alone first: the text PDF's upload-to-ready time without OCR running.
     const alone = await ingestTimed(client, api.url, 'text alone', [{ name: 'R-data.pdf', data: beside }]);
     const runs: Array<{ label: string; source: string; first: number; languages: string[]; count: number }> = [

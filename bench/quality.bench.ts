@@ -25,10 +25,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RetrievalService } from '../src/retrieval/retrieval.service';
 import { DEFAULT_FUSION, type FusionWeights, type SearchOptions } from '../src/retrieval/retrieval.types';
+import { CORPUS_DIR } from '../test/support/corpus-dir';
 import { recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_quality');
-const CORPUS_DIR = path.resolve(__dirname, '../../shared/corpus');
 const WILD_DIR = process.env.WILD_DIR ?? '/tmp/zhiku-wild';
 const K = 10;
 

@@ -13,11 +13,12 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CORPUS_DIR } from '../test/support/corpus-dir';
 import { compileWorker, recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_wild');
 const WILD_DIR = process.env.BENCH_WILD_DIR ?? '/tmp/zhiku-wild';
-const FETCH_SCRIPT = path.resolve(__dirname, '../../shared/corpus/wild/fetch.sh');
+const FETCH_SCRIPT = path.join(CORPUS_DIR, 'wild/fetch.sh');
 const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MIN ?? 40) * 60_000;
 const FILES_PER_UPLOAD = 50;
 const SLOWEST = 10;

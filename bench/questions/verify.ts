@@ -17,12 +17,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PDF_MIME } from '../../src/documents/upload/file-type';
+import { CORPUS_DIR } from '../../test/support/corpus-dir';
 import { parseDocument } from '../../src/ingestion/parsing/document-parser';
 import { TextBlock } from '../../src/ingestion/parsing/parsed-document';
 import { splitIntoChunks, TextChunk } from '../../src/ingestion/splitting/text-splitter';
 
 const WILD_DIR = process.env.WILD_DIR ?? '/tmp/zhiku-wild';
-const CORPUS_DIR = path.resolve(__dirname, '../../../shared/corpus');
 const DEFAULT_SET = path.join(__dirname, 'dev.jsonl');
 const KINDS = ['lexical', 'paraphrase', 'identifier'];
 const LANGS = ['en', 'zh'];

@@ -1,15 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestApp, TestApp } from '../support/test-app';
-import { IngestionClient } from './support/ingestion-client';
-import {
-  docx,
-  drawingOnlyPdf,
-  encryptedPdf,
-  imageOnlyPdf,
-  textPdf,
-  zipArchive,
-} from './support/pdf-fixtures';
+import { CORPUS_DIR, IngestionClient } from './support/ingestion-client';
+import { docx, drawingOnlyPdf, encryptedPdf, imageOnlyPdf, textPdf, zipArchive } from './support/pdf-fixtures';
 
 describe('Uploading documents', () => {
   let t: TestApp;
@@ -241,7 +234,7 @@ describe('Uploading documents', () => {
       [
         'a truncated PDF',
         'cut.pdf',
-        () => fs.readFileSync(path.join(__dirname, '../../../shared/corpus/R-data.pdf')).subarray(0, 150_000),
+        () => fs.readFileSync(path.join(CORPUS_DIR, 'R-data.pdf')).subarray(0, 150_000),
         'CORRUPT_FILE',
         /damaged/,
       ],

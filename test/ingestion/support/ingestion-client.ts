@@ -1,9 +1,8 @@
-import * as path from 'node:path';
 import request from 'supertest';
 import { loginAsAdmin } from '../../support/auth-helpers';
 import type { TestApp } from '../../support/test-app';
 
-export const CORPUS_DIR = path.resolve(__dirname, '../../../../shared/corpus');
+export { CORPUS_DIR } from '../../support/corpus-dir';
 
 export interface UploadFile {
   name: string;

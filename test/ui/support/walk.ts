@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { CORPUS_DIR } from '../../support/corpus-dir';
 import type { PageGlobals } from './page-globals';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
@@ -230,5 +231,5 @@ export async function switchLanguage(page: Page, lang: 'zh-CN' | 'en'): Promise<
 }
 
 export function corpusFile(name: string): string {
-  return path.resolve(__dirname, '../../../../shared/corpus', name);
+  return path.join(CORPUS_DIR, name);
 }
