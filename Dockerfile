@@ -11,10 +11,11 @@ COPY web ./web
 RUN npm run web:build && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-# OCR of scanned PDFs and images (the packages of scripts/install-ocr.sh but unpaper, which only tests read).
+# OCR of scanned PDFs and images (the packages of scripts/install-ocr.sh but unpaper, which only tests read),
+# and a font with Chinese, Japanese and Korean glyphs for pages drawn for OCR whose fonts are not embedded.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
-      tesseract-ocr-eng tesseract-ocr-osd img2pdf poppler-utils qpdf \
+      tesseract-ocr-eng tesseract-ocr-osd img2pdf poppler-utils poppler-data fonts-droid-fallback qpdf \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     PORT=3000 \

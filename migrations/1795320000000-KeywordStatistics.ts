@@ -18,6 +18,86 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * deadlocking. Chunk triggers lock their documents' rows FOR SHARE first: a document's live run cannot
  * swap between a chunk write and its statistics.
  */
+/** The first definitions of the statistics triggers' functions (LeanerKeywordStatistics replaces them; its down restores these). */
+export const KEYWORD_STATS_APPLY_FIRST = `
+      CREATE OR REPLACE FUNCTION keyword_stats_apply(kbs uuid[], vectors tsvector[], lengths int[], signs int[])
+        RETURNS void LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF coalesce(cardinality(kbs), 0) = 0 THEN RETURN; END IF;
+        INSERT INTO keyword_kb_stats AS s (knowledge_base_id, chunk_count, total_length)
+          SELECT t.kb, sum(t.sign), sum(t.sign::bigint * coalesce(t.len, 0))
+            FROM unnest(kbs, lengths, signs) AS t(kb, len, sign) GROUP BY t.kb ORDER BY t.kb
+          ON CONFLICT (knowledge_base_id) DO UPDATE
+            SET chunk_count = s.chunk_count + excluded.chunk_count, total_length = s.total_length + excluded.total_length;
+        INSERT INTO keyword_lexeme_stats AS s (knowledge_base_id, lexeme, doc_freq)
+          SELECT t.kb, l.lexeme, sum(t.sign)
+            FROM unnest(kbs, vectors, signs) AS t(kb, vec, sign)
+            CROSS JOIN LATERAL unnest(tsvector_to_array(t.vec)) AS l(lexeme)
+           GROUP BY t.kb, l.lexeme HAVING sum(t.sign) <> 0
+           ORDER BY t.kb, l.lexeme
+          ON CONFLICT (knowledge_base_id, lexeme) DO UPDATE SET doc_freq = s.doc_freq + excluded.doc_freq;
+      END $fn$`;
+
+export const CHUNKS_KEYWORD_STATS_FIRST = `
+      CREATE OR REPLACE FUNCTION chunks_keyword_stats() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE
+        c_kb uuid[]; c_doc uuid[]; c_run int[]; c_enabled boolean[]; c_vec tsvector[]; c_len int[]; c_sign int[];
+        kbs uuid[]; vectors tsvector[]; lengths int[]; signs int[];
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          SELECT array_agg(knowledge_base_id), array_agg(document_id), array_agg(ingest_run), array_agg(enabled),
+                 array_agg(search_vector), array_agg(keyword_length), array_agg(1)
+            INTO c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign FROM new_rows;
+        ELSIF TG_OP = 'DELETE' THEN
+          SELECT array_agg(knowledge_base_id), array_agg(document_id), array_agg(ingest_run), array_agg(enabled),
+                 array_agg(search_vector), array_agg(keyword_length), array_agg(-1)
+            INTO c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign FROM old_rows;
+        ELSE
+          SELECT array_agg(x.knowledge_base_id), array_agg(x.document_id), array_agg(x.ingest_run), array_agg(x.enabled),
+                 array_agg(x.search_vector), array_agg(x.keyword_length), array_agg(x.sign)
+            INTO c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            CROSS JOIN LATERAL (VALUES
+              (o.knowledge_base_id, o.document_id, o.ingest_run, o.enabled, o.search_vector, o.keyword_length, -1),
+              (n.knowledge_base_id, n.document_id, n.ingest_run, n.enabled, n.search_vector, n.keyword_length, 1)
+            ) AS x(knowledge_base_id, document_id, ingest_run, enabled, search_vector, keyword_length, sign)
+           WHERE o.enabled IS DISTINCT FROM n.enabled OR o.search_vector IS DISTINCT FROM n.search_vector
+              OR o.ingest_run IS DISTINCT FROM n.ingest_run OR o.document_id IS DISTINCT FROM n.document_id;
+        END IF;
+        IF c_kb IS NULL THEN RETURN NULL; END IF;
+        -- The documents' live runs cannot change under us (completeRun, a delete) until this transaction ends.
+        PERFORM 1 FROM documents d WHERE d.id = ANY (c_doc) ORDER BY d.id FOR SHARE;
+        SELECT array_agg(c.kb), array_agg(c.vec), array_agg(c.len), array_agg(c.sign)
+          INTO kbs, vectors, lengths, signs
+          FROM unnest(c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign) AS c(kb, doc, run, enabled, vec, len, sign)
+          JOIN documents d ON d.id = c.doc
+          JOIN knowledge_bases kb ON kb.id = c.kb
+         WHERE chunk_is_searchable(c.enabled, c.run, d.live_run, kb.deleted_at IS NULL);
+        PERFORM keyword_stats_apply(kbs, vectors, lengths, signs);
+        RETURN NULL;
+      END $fn$`;
+
+export const DOCUMENTS_KEYWORD_STATS_FIRST = `
+      CREATE OR REPLACE FUNCTION documents_keyword_stats() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE kbs uuid[]; vectors tsvector[]; lengths int[]; signs int[]; new_live int; kb_live boolean;
+      BEGIN
+        IF TG_OP = 'UPDATE' THEN new_live := NEW.live_run; END IF;
+        SELECT kb.deleted_at IS NULL INTO kb_live FROM knowledge_bases kb WHERE kb.id = OLD.knowledge_base_id;
+        IF coalesce(kb_live, false) THEN
+          SELECT array_agg(x.knowledge_base_id), array_agg(x.search_vector), array_agg(x.keyword_length), array_agg(x.sign)
+            INTO kbs, vectors, lengths, signs
+            FROM (SELECT c.knowledge_base_id, c.search_vector, c.keyword_length,
+                         chunk_is_searchable(c.enabled, c.ingest_run, new_live, true)::int
+                           - chunk_is_searchable(c.enabled, c.ingest_run, OLD.live_run, true)::int AS sign
+                    FROM chunks c
+                   WHERE c.document_id = OLD.id AND c.ingest_run IN (OLD.live_run, new_live)) x
+           WHERE x.sign <> 0;
+          PERFORM keyword_stats_apply(kbs, vectors, lengths, signs);
+        END IF;
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        RETURN NEW;
+      END $fn$`;
+
 export class KeywordStatistics1795320000000 implements MigrationInterface {
   name = 'KeywordStatistics1795320000000';
 
@@ -68,64 +148,10 @@ export class KeywordStatistics1795320000000 implements MigrationInterface {
         PRIMARY KEY (knowledge_base_id, lexeme)
       )`);
 
-    await q.query(`
-      CREATE FUNCTION keyword_stats_apply(kbs uuid[], vectors tsvector[], lengths int[], signs int[])
-        RETURNS void LANGUAGE plpgsql AS $fn$
-      BEGIN
-        IF coalesce(cardinality(kbs), 0) = 0 THEN RETURN; END IF;
-        INSERT INTO keyword_kb_stats AS s (knowledge_base_id, chunk_count, total_length)
-          SELECT t.kb, sum(t.sign), sum(t.sign::bigint * coalesce(t.len, 0))
-            FROM unnest(kbs, lengths, signs) AS t(kb, len, sign) GROUP BY t.kb ORDER BY t.kb
-          ON CONFLICT (knowledge_base_id) DO UPDATE
-            SET chunk_count = s.chunk_count + excluded.chunk_count, total_length = s.total_length + excluded.total_length;
-        INSERT INTO keyword_lexeme_stats AS s (knowledge_base_id, lexeme, doc_freq)
-          SELECT t.kb, l.lexeme, sum(t.sign)
-            FROM unnest(kbs, vectors, signs) AS t(kb, vec, sign)
-            CROSS JOIN LATERAL unnest(tsvector_to_array(t.vec)) AS l(lexeme)
-           GROUP BY t.kb, l.lexeme HAVING sum(t.sign) <> 0
-           ORDER BY t.kb, l.lexeme
-          ON CONFLICT (knowledge_base_id, lexeme) DO UPDATE SET doc_freq = s.doc_freq + excluded.doc_freq;
-      END $fn$`);
+    await q.query(KEYWORD_STATS_APPLY_FIRST);
 
     // Chunk writes (INSERT, UPDATE, DELETE): the rows' change, judged against their documents as they are now.
-    await q.query(`
-      CREATE FUNCTION chunks_keyword_stats() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      DECLARE
-        c_kb uuid[]; c_doc uuid[]; c_run int[]; c_enabled boolean[]; c_vec tsvector[]; c_len int[]; c_sign int[];
-        kbs uuid[]; vectors tsvector[]; lengths int[]; signs int[];
-      BEGIN
-        IF TG_OP = 'INSERT' THEN
-          SELECT array_agg(knowledge_base_id), array_agg(document_id), array_agg(ingest_run), array_agg(enabled),
-                 array_agg(search_vector), array_agg(keyword_length), array_agg(1)
-            INTO c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign FROM new_rows;
-        ELSIF TG_OP = 'DELETE' THEN
-          SELECT array_agg(knowledge_base_id), array_agg(document_id), array_agg(ingest_run), array_agg(enabled),
-                 array_agg(search_vector), array_agg(keyword_length), array_agg(-1)
-            INTO c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign FROM old_rows;
-        ELSE
-          SELECT array_agg(x.knowledge_base_id), array_agg(x.document_id), array_agg(x.ingest_run), array_agg(x.enabled),
-                 array_agg(x.search_vector), array_agg(x.keyword_length), array_agg(x.sign)
-            INTO c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign
-            FROM old_rows o JOIN new_rows n ON n.id = o.id
-            CROSS JOIN LATERAL (VALUES
-              (o.knowledge_base_id, o.document_id, o.ingest_run, o.enabled, o.search_vector, o.keyword_length, -1),
-              (n.knowledge_base_id, n.document_id, n.ingest_run, n.enabled, n.search_vector, n.keyword_length, 1)
-            ) AS x(knowledge_base_id, document_id, ingest_run, enabled, search_vector, keyword_length, sign)
-           WHERE o.enabled IS DISTINCT FROM n.enabled OR o.search_vector IS DISTINCT FROM n.search_vector
-              OR o.ingest_run IS DISTINCT FROM n.ingest_run OR o.document_id IS DISTINCT FROM n.document_id;
-        END IF;
-        IF c_kb IS NULL THEN RETURN NULL; END IF;
-        -- The documents' live runs cannot change under us (completeRun, a delete) until this transaction ends.
-        PERFORM 1 FROM documents d WHERE d.id = ANY (c_doc) ORDER BY d.id FOR SHARE;
-        SELECT array_agg(c.kb), array_agg(c.vec), array_agg(c.len), array_agg(c.sign)
-          INTO kbs, vectors, lengths, signs
-          FROM unnest(c_kb, c_doc, c_run, c_enabled, c_vec, c_len, c_sign) AS c(kb, doc, run, enabled, vec, len, sign)
-          JOIN documents d ON d.id = c.doc
-          JOIN knowledge_bases kb ON kb.id = c.kb
-         WHERE chunk_is_searchable(c.enabled, c.run, d.live_run, kb.deleted_at IS NULL);
-        PERFORM keyword_stats_apply(kbs, vectors, lengths, signs);
-        RETURN NULL;
-      END $fn$`);
+    await q.query(CHUNKS_KEYWORD_STATS_FIRST);
     for (const [op, tables] of [
       ['INSERT', 'NEW TABLE AS new_rows'],
       ['UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows'],
@@ -139,26 +165,7 @@ export class KeywordStatistics1795320000000 implements MigrationInterface {
 
     // A document's live run swaps (completeRun) or the document goes (its chunks cascade after it, when
     // they are no longer searchable): its chunks' change, before the row changes.
-    await q.query(`
-      CREATE FUNCTION documents_keyword_stats() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      DECLARE kbs uuid[]; vectors tsvector[]; lengths int[]; signs int[]; new_live int; kb_live boolean;
-      BEGIN
-        IF TG_OP = 'UPDATE' THEN new_live := NEW.live_run; END IF;
-        SELECT kb.deleted_at IS NULL INTO kb_live FROM knowledge_bases kb WHERE kb.id = OLD.knowledge_base_id;
-        IF coalesce(kb_live, false) THEN
-          SELECT array_agg(x.knowledge_base_id), array_agg(x.search_vector), array_agg(x.keyword_length), array_agg(x.sign)
-            INTO kbs, vectors, lengths, signs
-            FROM (SELECT c.knowledge_base_id, c.search_vector, c.keyword_length,
-                         chunk_is_searchable(c.enabled, c.ingest_run, new_live, true)::int
-                           - chunk_is_searchable(c.enabled, c.ingest_run, OLD.live_run, true)::int AS sign
-                    FROM chunks c
-                   WHERE c.document_id = OLD.id AND c.ingest_run IN (OLD.live_run, new_live)) x
-           WHERE x.sign <> 0;
-          PERFORM keyword_stats_apply(kbs, vectors, lengths, signs);
-        END IF;
-        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-        RETURN NEW;
-      END $fn$`);
+    await q.query(DOCUMENTS_KEYWORD_STATS_FIRST);
     await q.query(`
       CREATE TRIGGER documents_keyword_stats_live_run BEFORE UPDATE OF live_run ON documents
         FOR EACH ROW WHEN (OLD.live_run IS DISTINCT FROM NEW.live_run) EXECUTE FUNCTION documents_keyword_stats()`);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the OCR tools zhiku's workers use for scanned PDFs and images, from Debian's packages:
 # Tesseract 5 with Simplified Chinese, Traditional Chinese, English and orientation detection, img2pdf
-# (images → PDF), poppler-utils (pdftoppm draws the pages, pdfimages finds their resolution), qpdf (lays
+# (images → PDF), poppler-utils (pdftoppm draws the pages, pdfimages finds their resolution) with
+# poppler-data (the character maps without which pdftoppm draws no Chinese, Japanese or Korean text set in
+# fonts a PDF does not embed: such a page came out blank but for its Latin letters), qpdf (lays
 # the recognized text over the pages; takes the scanned pages of a mixed PDF out and puts them back), and
 # unpaper, whose HTML manual the format tests read. The Dockerfile installs the same list but unpaper.
 # Idempotent: quick when everything is there.
@@ -15,6 +17,7 @@ OCR_PACKAGES=(
   tesseract-ocr-osd
   img2pdf
   poppler-utils
+  poppler-data
   qpdf
   unpaper
 )

@@ -114,6 +114,13 @@ describe('keyword statistics (BM25) stay exact', () => {
       expect(n).toBe(0);
     });
     await exact();
+    // Nothing of its statistics outlives it (lexeme rows go with the knowledge base's statistics row).
+    const [left] = await db.query(
+      `SELECT (SELECT count(*)::int FROM keyword_kb_stats WHERE knowledge_base_id = $1) AS kbs,
+              (SELECT count(*)::int FROM keyword_lexeme_stats WHERE knowledge_base_id = $1) AS lexemes`,
+      [kb.id],
+    );
+    expect(left).toEqual({ kbs: 0, lexemes: 0 });
   });
 
   it('through a failed reindex (the live run keeps serving) and under concurrent ingestion into one knowledge base', async () => {

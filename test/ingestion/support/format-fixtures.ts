@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -172,7 +172,13 @@ function renderPage(source: string, page: number, prefix: string, dpi: number, a
     ? ['-scale-to-x', String(Math.round((210 / 25.4) * dpi)), '-scale-to-y', String(Math.round((297 / 25.4) * dpi))]
     : [];
   const args = ['-f', String(page), '-l', String(page), '-r', String(dpi), ...size, '-gray', '-png', '-singlefile'];
-  execFileSync('pdftoppm', [...args, path.join(CORPUS_DIR, source), prefix]);
+  const drawn = spawnSync('pdftoppm', [...args, path.join(CORPUS_DIR, source), prefix], { encoding: 'utf8' });
+  if (drawn.status !== 0) throw new Error(`pdftoppm failed on ${source} page ${page}: ${drawn.stderr}`);
+  // Without poppler-data, text in fonts the PDF does not embed is left out of the picture: a "scan" of
+  // such a page would silently lack its Chinese.
+  if (/Missing language pack/.test(drawn.stderr)) {
+    throw new Error(`pdftoppm cannot draw ${source} page ${page} whole: install poppler-data (npm run ocr:install)`);
+  }
   return `${prefix}.png`;
 }
 
