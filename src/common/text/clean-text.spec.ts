@@ -55,10 +55,22 @@ describe('cleanText', () => {
     expect(cleanText(text)).toBe(text);
   });
 
-  it('hasDebris is true exactly when cleanText would change the text', () => {
+  it('hasDebris is true exactly when cleanText would remove something', () => {
     for (const text of ['a\u0000', 'a\r\nb', 'x\ud800', 'y\ufffd', 'fine', '中文']) {
       expect(hasDebris(text)).toBe(cleanText(text) !== text);
     }
+  });
+
+  it('reads the compatibility forms some fonts map characters to as the characters people type', () => {
+    // Kangxi radicals for 山, 大 and 首 (as a PDF of a Shandong University thesis template extracts them).
+    expect(cleanText('\u2f2d东\u2f24学 \u2fb8页')).toBe('山东大学 首页');
+    // CJK radicals with a compatibility mapping, compatibility ideographs, Latin ligatures.
+    expect(cleanText('\u2e9f \u2ef3 \uf900 \u{2f800} \ufb01le \ufb02ow')).toBe('母 龟 豈 丽 file flow');
+    // Radicals without an equivalent and the unified ideographs of the compatibility block stay.
+    expect(cleanText('\u2ed1 \ufa0e')).toBe('\u2ed1 \ufa0e');
+    // Everything else NFKC would change stays as written: full-width punctuation, superscripts, half-width kana.
+    for (const text of ['中文，标点。', 'x² + y²', 'ｶﾀｶﾅ', '①②']) expect(cleanText(text)).toBe(text);
+    expect(hasDebris('\u2f2d东')).toBe(false);
   });
 });
 

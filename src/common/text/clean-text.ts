@@ -24,13 +24,32 @@ const SPACED_DEBRIS = new RegExp(`[ \\t]${DEBRIS_CLASS}+(?=[ \\t])`, 'gu');
 const HAS_DEBRIS =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffc\ufffd\p{Cs}\p{Noncharacter_Code_Point}]/u;
 
-/** Text without debris and with LF line breaks. Returns the same string when there was nothing to do. */
+/**
+ * Compatibility forms that some fonts map ordinary characters to, so that a PDF's text holds "⼭东⼤学"
+ * (Kangxi radicals U+2F2D, U+2F24) where the page shows 山东大学, or "ﬁle" (a ligature): Kangxi radicals and
+ * CJK radicals, CJK compatibility ideographs and Latin ligatures. Each is read as its Unicode compatibility
+ * equivalent (NFKC of that character alone; the few without one stay), so such text is found by what people
+ * type. NFKC of the whole text would also change full-width punctuation, superscripts and the like.
+ */
+const COMPATIBILITY_FORMS = /[\u2e80-\u2fdf\uf900-\ufaff\ufb00-\ufb06]|[\u{2f800}-\u{2fa1f}]/gu;
+const HAS_COMPATIBILITY_FORMS = /[\u2e80-\u2fdf\uf900-\ufaff\ufb00-\ufb06]|[\u{2f800}-\u{2fa1f}]/u;
+
+/**
+ * Text without debris, with LF line breaks and compatibility forms read as their ordinary characters.
+ * Returns the same string when there was nothing to do.
+ */
 export function cleanText(text: string): string {
-  if (!HAS_DEBRIS.test(text)) return text;
-  return text.replace(LINE_BREAKS, '\n').replace(SPACED_DEBRIS, '').replace(DEBRIS, '');
+  let cleaned = text;
+  if (HAS_DEBRIS.test(cleaned)) {
+    cleaned = cleaned.replace(LINE_BREAKS, '\n').replace(SPACED_DEBRIS, '').replace(DEBRIS, '');
+  }
+  if (HAS_COMPATIBILITY_FORMS.test(cleaned)) {
+    cleaned = cleaned.replace(COMPATIBILITY_FORMS, (form) => form.normalize('NFKC'));
+  }
+  return cleaned;
 }
 
-/** True when cleanText would change the text (secrets are refused rather than changed). */
+/** True when the text holds debris that cleanText removes (secrets are refused rather than changed). */
 export function hasDebris(text: string): boolean {
   return HAS_DEBRIS.test(text);
 }
