@@ -1,9 +1,11 @@
 /**
  * Retrieval-quality benchmark (npm run bench:quality).
  *
- * Two question sets, reported separately: the old 24 of ../shared/corpus/questions.jsonl and the dev set
- * bench/questions/dev.jsonl (96 questions over 9 wild PDFs, written before any tuning; the PDFs come from
- * ../shared/corpus/wild/fetch.sh, fetched first when missing). Each set's documents are ingested into a
+ * Three question sets, reported separately: the old 24 of ../shared/corpus/questions.jsonl, the dev set
+ * bench/questions/dev.jsonl (96 questions over 9 wild PDFs, written before any tuning) and the held-out set
+ * bench/questions/holdout.jsonl (51 questions over 6 other wild PDFs, written before the fusion experiments
+ * of issue #12, for checking a choice made on the other two, not for making it); the PDFs come from
+ * ../shared/corpus/wild/fetch.sh, fetched first when missing. Each set's documents are ingested into a
  * knowledge base of their own through the real pipeline (upload → Bull → parse → split → embed → index),
  * then every question is searched in each configuration and hit@1, hit@5 and MRR@10 are printed per
  * configuration and question kind. A passage answers a question when, with all whitespace removed from
@@ -16,7 +18,7 @@
  * Embeddings come from the fake Ollama: hashed words and character pairs, not a language model. Questions
  * of kind `paraphrase` share few words with their answer, so their vector scores are low here; that is
  * expected and honest. With a real model (bge-m3), point OLLAMA_BASE_URL at Ollama and set
- * BENCH_REAL_OLLAMA=true. BENCH_QUALITY_SETS=old or =dev runs one set.
+ * BENCH_REAL_OLLAMA=true. BENCH_QUALITY_SETS (default old,dev,holdout) chooses the sets, e.g. =dev or =old,holdout.
  *
  * Uses its own database (BENCH_DATABASE_NAME, default zhiku_bench_quality), recreated on every run.
  */
@@ -143,17 +145,19 @@ function report(label: string, questions: Question[], ranks: Ranks): void {
 }
 
 async function main(): Promise<void> {
-  const only = process.env.BENCH_QUALITY_SETS;
+  const chosen = (process.env.BENCH_QUALITY_SETS ?? 'old,dev,holdout').split(',').map((name) => name.trim());
+  for (const name of chosen)
+    if (!['old', 'dev', 'holdout'].includes(name)) throw new Error(`BENCH_QUALITY_SETS: unknown set "${name}"`);
   const sets: Array<{ label: string; questions: Question[] }> = [];
-  if (!only || only === 'old')
+  if (chosen.includes('old'))
     sets.push({ label: 'old set (24)', questions: readQuestions(path.join(CORPUS_DIR, 'questions.jsonl')) });
-  if (!only || only === 'dev') {
-    const dev = readQuestions(path.join(__dirname, 'questions/dev.jsonl'));
-    if (!fs.existsSync(path.join(WILD_DIR, dev[0].doc))) {
+  for (const name of ['dev', 'holdout'].filter((n) => chosen.includes(n))) {
+    const questions = readQuestions(path.join(__dirname, `questions/${name}.jsonl`));
+    if (!fs.existsSync(path.join(WILD_DIR, questions[0].doc))) {
       console.log(`Fetching the wild PDFs into ${WILD_DIR} …`);
       execFileSync('bash', [path.join(CORPUS_DIR, 'wild/fetch.sh'), WILD_DIR], { stdio: 'inherit' });
     }
-    sets.push({ label: `dev set (${dev.length})`, questions: dev });
+    sets.push({ label: `${name} set (${questions.length})`, questions });
   }
 
   await recreateBenchDatabase(DATABASE_NAME);
