@@ -31,14 +31,21 @@ export interface FusionWeights {
    */
   scoreAware: boolean;
   /**
-   * `ranks`: weighted RRF over the legs' ranks. `scores`: a convex combination of the legs' own scores on
-   * one scale — cosine similarity, and BM25 over the best BM25 of the query's candidates — each computed for
+   * `ranks`: weighted RRF over the legs' ranks. The others combine the legs' own scores, each computed for
    * every candidate either leg brought (Bruch et al., "An Analysis of Fusion Functions for Hybrid
-   * Retrieval", 2023): a leg whose scores barely differ (an embedding that cannot tell the passages apart)
-   * then moves the order little, where RRF gives its arbitrary ranks full votes.
+   * Retrieval", 2023), as Σ weight × normalised score; a leg whose scores barely differ (an embedding that
+   * cannot tell the passages apart) then moves the order little, where RRF gives its arbitrary ranks full votes.
+   * They differ in how each leg's score is put on [0, 1], per query, from that leg's own candidates:
+   * - `scores`: cosine similarity as it is, BM25 over the best BM25;
+   * - `max`: each leg over its best (cosine over the best cosine, BM25 over the best BM25);
+   * - `minmax`: each leg from its worst to its best candidate (Weaviate's relativeScoreFusion);
+   * - `dbsf`: each leg from mean − 3σ to mean + 3σ of its candidates' scores, clamped (distribution-based
+   *   score fusion, Qdrant's DBSF).
    */
-  combine: 'ranks' | 'scores';
+  combine: FusionCombination;
 }
+export const FUSION_COMBINATIONS = ['ranks', 'scores', 'max', 'minmax', 'dbsf'] as const;
+export type FusionCombination = (typeof FUSION_COMBINATIONS)[number];
 /**
  * Chosen by bench:quality on both question sets, with the weights left at 1 (not tuned): score combination
  * was the only fusion at or above keyword BM25 overall (MRR 0.70 / 0.73 against 0.70 / 0.71), where RRF
@@ -67,7 +74,7 @@ export interface SearchHit {
   pageTo: number | null;
   /** Slides, chapters or a sheet's rows, for formats without PDF pages. */
   location?: ChunkLocation | null;
-  /** The mode's own score: cosine similarity (vector), BM25 (keyword), weighted RRF (hybrid). */
+  /** The mode's own score: cosine similarity (vector), BM25 (keyword), the fused score (hybrid). */
   score: number;
   /** Cosine similarity to the query embedding. */
   vectorScore: number | null;
