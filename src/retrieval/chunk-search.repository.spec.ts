@@ -59,9 +59,11 @@ describe('buildSearchSql', () => {
     expect(sql.match(/\[0\.5,0\.5,0\.5,0\.5\]/g)).toHaveLength(1);
   });
 
-  it('normalises each leg over its own candidates for max, minmax and distribution-based fusion', () => {
-    const fused = (combine: 'max' | 'minmax' | 'dbsf', weights = { vectorWeight: 1, keywordWeight: 1 }) =>
-      buildSearchSql({ ...base, fusion: { ...DEFAULT_FUSION, ...weights, combine } });
+  it('normalises each leg over its own candidates for max, minmax, tmm, l2 and distribution-based fusion', () => {
+    const fused = (
+      combine: 'max' | 'minmax' | 'tmm' | 'l2' | 'dbsf',
+      weights = { vectorWeight: 1, keywordWeight: 1 },
+    ) => buildSearchSql({ ...base, fusion: { ...DEFAULT_FUSION, ...weights, combine } });
     const minmax = fused('minmax');
     expect(minmax).toContain('FROM (SELECT min(1 - distance) AS low, max(1 - distance) AS high FROM vector_leg) v');
     expect(minmax).toContain('(SELECT min(rank_score) AS low, max(rank_score) AS high FROM keyword_leg) k');
@@ -71,6 +73,9 @@ describe('buildSearchSql', () => {
     expect(minmax).toContain('WHEN coalesce(x.rank_score, 0) >= n.k_high THEN 1 ELSE 0 END)');
     expect(minmax).toContain(') x CROSS JOIN leg_bounds n');
     expect(fused('max')).toContain('SELECT 0::float8 AS low, max(1 - distance) AS high FROM vector_leg');
+    expect(fused('tmm')).toContain('SELECT -1::float8 AS low, max(1 - distance) AS high FROM vector_leg');
+    expect(fused('tmm')).toContain('SELECT 0::float8 AS low, max(rank_score) AS high FROM keyword_leg');
+    expect(fused('l2')).toContain('sqrt(sum((rank_score) * (rank_score))) AS high FROM keyword_leg');
     expect(fused('dbsf')).toContain(
       'SELECT avg(rank_score) - 3 * stddev_pop(rank_score) AS low, avg(rank_score) + 3 * stddev_pop(rank_score) AS high FROM keyword_leg',
     );

@@ -324,8 +324,8 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
       const { low, high } = NORMALISATION_BOUNDS[fusion.combine];
       ctes.push(`leg_bounds AS MATERIALIZED (
         SELECT v.low AS v_low, v.high AS v_high, k.low AS k_low, k.high AS k_high
-        FROM (SELECT ${low('1 - distance')} AS low, ${high('1 - distance')} AS high FROM vector_leg) v,
-             (SELECT ${low('rank_score')} AS low, ${high('rank_score')} AS high FROM keyword_leg) k
+        FROM (SELECT ${low('1 - distance', 'vector')} AS low, ${high('1 - distance')} AS high FROM vector_leg) v,
+             (SELECT ${low('rank_score', 'keyword')} AS low, ${high('rank_score')} AS high FROM keyword_leg) k
       )`);
       ctes.push(`fused AS (
         SELECT x.*,
@@ -391,15 +391,19 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
 /**
  * Per-query bounds of a leg's scores, over that leg's own candidates, for the normalising fusions:
  * `max`, [0, best] (each leg over its best); `minmax`, [worst, best] (Weaviate's relativeScoreFusion);
- * `dbsf`, mean ± 3 population standard deviations (distribution-based score fusion, as in Qdrant). None has
- * a constant fitted to a question set.
+ * `tmm`, [the least score possible, best]: −1 for cosine, 0 for BM25 (Bruch et al.'s theoretical min-max);
+ * `l2`, [0, the Euclidean norm of the leg's scores] (OpenSearch's l2 normalisation); `dbsf`, mean ± 3
+ * population standard deviations (distribution-based score fusion, as in Qdrant). None has a constant
+ * fitted to a question set.
  */
 const NORMALISATION_BOUNDS: Record<
   Exclude<FusionCombination, 'ranks' | 'scores'>,
-  { low: (score: string) => string; high: (score: string) => string }
+  { low: (score: string, leg: 'vector' | 'keyword') => string; high: (score: string) => string }
 > = {
   max: { low: () => '0::float8', high: (s) => `max(${s})` },
   minmax: { low: (s) => `min(${s})`, high: (s) => `max(${s})` },
+  tmm: { low: (_s, leg) => (leg === 'vector' ? '-1::float8' : '0::float8'), high: (s) => `max(${s})` },
+  l2: { low: () => '0::float8', high: (s) => `sqrt(sum((${s}) * (${s})))` },
   dbsf: { low: (s) => `avg(${s}) - 3 * stddev_pop(${s})`, high: (s) => `avg(${s}) + 3 * stddev_pop(${s})` },
 };
 
