@@ -1,7 +1,8 @@
 /**
- * Checks the retrieval dev question set (bench/questions/dev.jsonl) against zhiku's own text extraction.
+ * Checks a retrieval question set (bench/questions/dev.jsonl by default, or holdout.jsonl) against zhiku's
+ * own text extraction.
  *
- *   npx ts-node --transpile-only bench/questions/verify.ts [questions.jsonl]
+ *   npx ts-node --transpile-only bench/questions/verify.ts [questions.jsonl]   (another set may use no dev document)
  *   npx ts-node --transpile-only bench/questions/verify.ts --dump /tmp/pages doc.pdf …   (the text, page by page)
  *
  * Every document is read with parseDocument (pdf.js page by page, then the same cleanup as ingestion) and
@@ -74,7 +75,7 @@ async function readDocument(doc: string): Promise<ReadDocument> {
 }
 
 /** Problems with one question's fields, before any document is read. */
-function fieldProblems(q: Question, seenIds: Set<string>, oldDocs: Set<string>): string[] {
+function fieldProblems(q: Question, seenIds: Set<string>, usedDocs: Map<string, string>): string[] {
   const problems: string[] = [];
   for (const field of ['id', 'doc', 'lang', 'question', 'kind', 'answer'] as const)
     if (typeof q[field] !== 'string' || !q[field].trim()) problems.push(`missing ${field}`);
@@ -84,7 +85,8 @@ function fieldProblems(q: Question, seenIds: Set<string>, oldDocs: Set<string>):
   if (!KINDS.includes(q.kind)) problems.push(`kind must be one of ${KINDS.join(', ')}`);
   if (!LANGS.includes(q.lang)) problems.push(`lang must be one of ${LANGS.join(', ')}`);
   if (seenIds.has(q.id)) problems.push('duplicate id');
-  if (oldDocs.has(q.doc)) problems.push('document already used by ../shared/corpus/questions.jsonl');
+  const usedBy = usedDocs.get(q.doc);
+  if (usedBy) problems.push(`document already used by ${usedBy}`);
   seenIds.add(q.id);
   return problems;
 }
@@ -143,7 +145,12 @@ async function verify(file: string): Promise<boolean> {
       .filter((line) => line.trim())
       .map((line) => JSON.parse(line));
   const questions = parse(file);
-  const oldDocs = new Set(parse(path.join(CORPUS_DIR, 'questions.jsonl')).map((q) => q.doc));
+  // A set's documents are its own: the old set's never, and for another set (the held-out one) not dev's either.
+  const usedDocs = new Map<string, string>();
+  for (const q of parse(path.join(CORPUS_DIR, 'questions.jsonl')))
+    usedDocs.set(q.doc, '../shared/corpus/questions.jsonl');
+  if (path.resolve(file) !== DEFAULT_SET)
+    for (const q of parse(DEFAULT_SET)) usedDocs.set(q.doc, 'bench/questions/dev.jsonl');
   const seenIds = new Set<string>();
   let failures = 0;
   const byDoc = new Map<string, Question[]>();
@@ -152,7 +159,7 @@ async function verify(file: string): Promise<boolean> {
     const read = await readDocument(doc); // one at a time: pdf.js is CPU-heavy and the machine is shared
     console.log(`\n${doc} (${read.pageCount} pages, ${read.chunks.length} chunks)`);
     for (const q of docQuestions) {
-      const problems = fieldProblems(q, seenIds, oldDocs);
+      const problems = fieldProblems(q, seenIds, usedDocs);
       const { problems: needleIssues, report } = needleProblems(q, read);
       problems.push(...needleIssues);
       console.log(

@@ -1,4 +1,5 @@
 import { buildSearchSql, ChunkSearchQuery } from './chunk-search.repository';
+import { DEFAULT_FUSION } from './retrieval.types';
 
 const base: ChunkSearchQuery = {
   knowledgeBaseId: '3f1c9a52-6a43-4f0e-9b61-2f4f9d1e8a10',
@@ -56,6 +57,39 @@ describe('buildSearchSql', () => {
     ).toContain('2::float8 / (60 + k.rank)');
     expect(sql).toMatch(/SET LOCAL hnsw\.ef_search = \d+;\s+SET LOCAL hnsw\.iterative_scan = relaxed_order;/);
     expect(sql.match(/\[0\.5,0\.5,0\.5,0\.5\]/g)).toHaveLength(1);
+  });
+
+  it('normalises each leg over its own candidates for max, minmax, tmm, l2 and distribution-based fusion', () => {
+    const fused = (
+      combine: 'max' | 'minmax' | 'tmm' | 'l2' | 'dbsf',
+      weights = { vectorWeight: 1, keywordWeight: 1 },
+    ) => buildSearchSql({ ...base, fusion: { ...DEFAULT_FUSION, ...weights, combine } });
+    const minmax = fused('minmax');
+    expect(minmax).toContain('FROM (SELECT min(1 - distance) AS low, max(1 - distance) AS high FROM vector_leg) v');
+    expect(minmax).toContain('(SELECT min(rank_score) AS low, max(rank_score) AS high FROM keyword_leg) k');
+    expect(minmax).toContain(
+      '1::float8 * (CASE WHEN n.v_high - n.v_low > 1e-12 THEN least(1, greatest(0, ((1 - x.distance) - n.v_low) / (n.v_high - n.v_low)))',
+    );
+    expect(minmax).toContain('WHEN coalesce(x.rank_score, 0) >= n.k_high THEN 1 ELSE 0 END)');
+    expect(minmax).toContain(') x CROSS JOIN leg_bounds n');
+    expect(fused('max')).toContain('SELECT 0::float8 AS low, max(1 - distance) AS high FROM vector_leg');
+    expect(fused('tmm')).toContain('SELECT -1::float8 AS low, max(1 - distance) AS high FROM vector_leg');
+    expect(fused('tmm')).toContain('SELECT 0::float8 AS low, max(rank_score) AS high FROM keyword_leg');
+    expect(fused('l2')).toContain('sqrt(sum((rank_score) * (rank_score))) AS high FROM keyword_leg');
+    expect(fused('dbsf')).toContain(
+      'SELECT avg(rank_score) - 3 * stddev_pop(rank_score) AS low, avg(rank_score) + 3 * stddev_pop(rank_score) AS high FROM keyword_leg',
+    );
+    // The knowledge base's weights multiply the normalised legs.
+    const weighted = fused('dbsf', { vectorWeight: 0.5, keywordWeight: 2 });
+    expect(weighted).toContain('0.5::float8 * (CASE WHEN n.v_high');
+    expect(weighted).toContain('+ 2::float8 * (CASE WHEN n.k_high');
+    // Every candidate is scored by both legs, as in the default combination.
+    expect(minmax).toContain(
+      'coalesce(b.distance, (c.embedding::halfvec(4)) <=> (SELECT v FROM query_vector)) AS distance',
+    );
+    expect(() =>
+      buildSearchSql({ ...base, fusion: { ...DEFAULT_FUSION, combine: 'median' as unknown as 'max' } }),
+    ).toThrow(/unknown fusion/);
   });
 
   it('cannot be steered by the query text: quotes and backslashes are escaped, operators quoted', () => {

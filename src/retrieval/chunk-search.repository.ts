@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 import { KEYWORD_TS_CONFIG } from '../common/text/keyword-segmenter';
 import type { ChunkLocation } from '../documents/chunk-location';
 import { bm25Idf, BM25_B, BM25_K1, type KeywordQuery } from './keyword-terms';
-import { DEFAULT_FUSION, type FusionWeights, SearchMode } from './retrieval.types';
+import {
+  DEFAULT_FUSION,
+  FUSION_COMBINATIONS,
+  type FusionCombination,
+  type FusionWeights,
+  SearchMode,
+} from './retrieval.types';
 import { isUuid } from '../common/validation/uuid';
 import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
 
@@ -52,7 +58,7 @@ export interface ChunkCandidate {
   keywordRank: number | null;
   vectorScore: number | null;
   keywordScore: number | null;
-  /** Weighted RRF score in hybrid mode; the leg's own score otherwise. */
+  /** The fused score in hybrid mode (see FusionWeights.combine); the leg's own score otherwise. */
   score: number;
 }
 
@@ -251,6 +257,7 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
   for (const value of [fusion.vectorWeight, fusion.keywordWeight, fusion.rrfK, fusion.agreementDepth]) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`bad fusion setting ${value}`);
   }
+  if (!FUSION_COMBINATIONS.includes(fusion.combine)) throw new Error(`unknown fusion ${String(fusion.combine)}`);
 
   const ctes: string[] = [];
   if (useVector) {
@@ -295,20 +302,39 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
     const legColumns = `coalesce(v.id, k.id) AS id, v.rank AS vector_rank, k.rank AS keyword_rank, v.distance, k.rank_score,
                    (v.rank <= ${depth} AND k.rank <= ${depth}) IS TRUE AS agreed`;
     const legsJoined = 'vector_leg v FULL OUTER JOIN keyword_leg k ON k.id = v.id';
+    // Every candidate either leg brought is scored by both legs (the leg that did not bring it scores it here).
+    const bothScored = `SELECT b.id, b.vector_rank, b.keyword_rank, b.agreed,
+                 coalesce(b.distance, ${distance}) AS distance,
+                 coalesce(b.rank_score, ${keywordScoreOf('c')}) AS rank_score
+          FROM (SELECT ${legColumns} FROM ${legsJoined}) b JOIN chunks c ON c.id = b.id`;
     if (fusion.combine === 'scores') {
-      // Every candidate is scored by both legs (the leg that did not bring it scores it here), on one scale:
-      // cosine similarity, and BM25 over the best BM25 among the keyword leg's candidates.
+      // On one scale: cosine similarity, and BM25 over the best BM25 among the keyword leg's candidates.
       ctes.push(`fused AS (
         SELECT x.*,
                ${fusion.vectorWeight}::float8 * greatest(0, 1 - x.distance)
                  + ${fusion.keywordWeight}::float8 * coalesce(x.rank_score, 0)
                    / greatest((SELECT max(rank_score) FROM keyword_leg), 1e-9) AS score
         FROM (
-          SELECT b.id, b.vector_rank, b.keyword_rank, b.agreed,
-                 coalesce(b.distance, ${distance}) AS distance,
-                 coalesce(b.rank_score, ${keywordScoreOf('c')}) AS rank_score
-          FROM (SELECT ${legColumns} FROM ${legsJoined}) b JOIN chunks c ON c.id = b.id
+          ${bothScored}
         ) x
+      )`);
+    } else if (fusion.combine !== 'ranks') {
+      // Each leg's score mapped onto [0, 1] by bounds taken from that leg's own candidates (the query's), then
+      // weighted and summed; a passage below its leg's lower bound (one the leg did not bring) counts 0 there.
+      const { low, high } = NORMALISATION_BOUNDS[fusion.combine];
+      ctes.push(`leg_bounds AS MATERIALIZED (
+        SELECT v.low AS v_low, v.high AS v_high, k.low AS k_low, k.high AS k_high
+        FROM (SELECT ${low('1 - distance', 'vector')} AS low, ${high('1 - distance')} AS high FROM vector_leg) v,
+             (SELECT ${low('rank_score', 'keyword')} AS low, ${high('rank_score')} AS high FROM keyword_leg) k
+      )`);
+      ctes.push(`fused AS (
+        SELECT x.*,
+               ${fusion.vectorWeight}::float8 * ${normalised('1 - x.distance', 'n.v_low', 'n.v_high')}
+                 + ${fusion.keywordWeight}::float8 * ${normalised('coalesce(x.rank_score, 0)', 'n.k_low', 'n.k_high')}
+                 AS score
+        FROM (
+          ${bothScored}
+        ) x CROSS JOIN leg_bounds n
       )`);
     } else {
       // Weighted RRF; score-aware, each leg's weight is scaled by how well its best passage matches.
@@ -360,6 +386,34 @@ export function buildSearchSql(q: ChunkSearchQuery): string {
     JOIN chunks c ON c.id = f.id
     JOIN documents d ON d.id = c.document_id
     ORDER BY f.agreed DESC, f.score DESC, c.id`;
+}
+
+/**
+ * Per-query bounds of a leg's scores, over that leg's own candidates, for the normalising fusions:
+ * `max`, [0, best] (each leg over its best); `minmax`, [worst, best] (Weaviate's relativeScoreFusion);
+ * `tmm`, [the least score possible, best]: −1 for cosine, 0 for BM25 (Bruch et al.'s theoretical min-max);
+ * `l2`, [0, the Euclidean norm of the leg's scores] (OpenSearch's l2 normalisation); `dbsf`, mean ± 3
+ * population standard deviations (distribution-based score fusion, as in Qdrant). None has a constant
+ * fitted to a question set.
+ */
+const NORMALISATION_BOUNDS: Record<
+  Exclude<FusionCombination, 'ranks' | 'scores'>,
+  { low: (score: string, leg: 'vector' | 'keyword') => string; high: (score: string) => string }
+> = {
+  max: { low: () => '0::float8', high: (s) => `max(${s})` },
+  minmax: { low: (s) => `min(${s})`, high: (s) => `max(${s})` },
+  tmm: { low: (_s, leg) => (leg === 'vector' ? '-1::float8' : '0::float8'), high: (s) => `max(${s})` },
+  l2: { low: () => '0::float8', high: (s) => `sqrt(sum((${s}) * (${s})))` },
+  dbsf: { low: (s) => `avg(${s}) - 3 * stddev_pop(${s})`, high: (s) => `avg(${s}) + 3 * stddev_pop(${s})` },
+};
+
+/**
+ * `score` mapped from [low, high] onto [0, 1], clamped. When the bounds meet (one candidate, or all scoring
+ * alike) a passage at the bound counts 1 and any other 0; a leg without candidates (NULL bounds) counts 0.
+ */
+function normalised(score: string, low: string, high: string): string {
+  return `(CASE WHEN ${high} - ${low} > 1e-12 THEN least(1, greatest(0, ((${score}) - ${low}) / (${high} - ${low})))
+                WHEN ${score} >= ${high} THEN 1 ELSE 0 END)`;
 }
 
 /**

@@ -31,18 +31,37 @@ export interface FusionWeights {
    */
   scoreAware: boolean;
   /**
-   * `ranks`: weighted RRF over the legs' ranks. `scores`: a convex combination of the legs' own scores on
-   * one scale — cosine similarity, and BM25 over the best BM25 of the query's candidates — each computed for
+   * `ranks`: weighted RRF over the legs' ranks. The others combine the legs' own scores, each computed for
    * every candidate either leg brought (Bruch et al., "An Analysis of Fusion Functions for Hybrid
-   * Retrieval", 2023): a leg whose scores barely differ (an embedding that cannot tell the passages apart)
-   * then moves the order little, where RRF gives its arbitrary ranks full votes.
+   * Retrieval", 2023), as Σ weight × normalised score; a leg whose scores barely differ (an embedding that
+   * cannot tell the passages apart) then moves the order little, where RRF gives its arbitrary ranks full votes.
+   * They differ in how each leg's score is put on [0, 1], per query, from that leg's own candidates:
+   * - `scores`: cosine similarity as it is, BM25 over the best BM25;
+   * - `max`: each leg over its best (cosine over the best cosine, BM25 over the best BM25);
+   * - `minmax`: each leg from its worst to its best candidate (Weaviate's relativeScoreFusion);
+   * - `tmm`: each leg from the least score it can give (cosine −1, BM25 0) to its best candidate
+   *   (theoretical min-max, Bruch et al.);
+   * - `l2`: each leg over the Euclidean norm of its candidates' scores (OpenSearch's l2 normalisation);
+   * - `dbsf`: each leg from mean − 3σ to mean + 3σ of its candidates' scores, clamped (distribution-based
+   *   score fusion, Qdrant's DBSF).
    */
-  combine: 'ranks' | 'scores';
+  combine: FusionCombination;
 }
+export const FUSION_COMBINATIONS = ['ranks', 'scores', 'max', 'minmax', 'tmm', 'l2', 'dbsf'] as const;
+export type FusionCombination = (typeof FUSION_COMBINATIONS)[number];
 /**
- * Chosen by bench:quality on both question sets, with the weights left at 1 (not tuned): score combination
+ * Chosen by bench:quality on the old and dev sets, with the weights left at 1 (not tuned): score combination
  * was the only fusion at or above keyword BM25 overall (MRR 0.70 / 0.73 against 0.70 / 0.71), where RRF
  * variants lost 0.04–0.14; the agreement tier cost score combination 0.02–0.03 MRR, so it is off.
+ *
+ * Issue #12 asked for a fusion never below the better of its legs on any kind (hit@5 and MRR@10, old and
+ * dev sets) and not below it on the held-out set overall. Measured with the fake Ollama's hashed embeddings
+ * (hit@5 / MRR@10), none of the normalised fusions without fitted constants (`max`, `minmax`, `tmm`, `l2`,
+ * `dbsf`) nor RRF meets that bar, and neither does this one, which stays the default because it comes
+ * closest: short of keyword by one question on old paraphrase (hit@5 0.64 against 0.71), dev identifier
+ * (0.85 against 0.88), dev paraphrase by MRR (0.48 against 0.51) and holdout overall (0.82 against 0.84);
+ * `tmm` ties it within 0.005 everywhere; `max`, `minmax`, `l2` and `dbsf`, which stretch the vector leg's
+ * barely differing cosines over [0, 1], lose 0.06–0.10 MRR on dev, and RRF 0.13.
  */
 export const DEFAULT_FUSION: FusionWeights = {
   vectorWeight: 1,
@@ -67,7 +86,7 @@ export interface SearchHit {
   pageTo: number | null;
   /** Slides, chapters or a sheet's rows, for formats without PDF pages. */
   location?: ChunkLocation | null;
-  /** The mode's own score: cosine similarity (vector), BM25 (keyword), weighted RRF (hybrid). */
+  /** The mode's own score: cosine similarity (vector), BM25 (keyword), the fused score (hybrid). */
   score: number;
   /** Cosine similarity to the query embedding. */
   vectorScore: number | null;

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ChunkSearchRepository } from '../../src/retrieval/chunk-search.repository';
+import { RetrievalService } from '../../src/retrieval/retrieval.service';
+import { DEFAULT_FUSION, FUSION_COMBINATIONS } from '../../src/retrieval/retrieval.types';
 import { OllamaClientService } from '../../src/llm/ollama-client.service';
 import { segmentForKeywords } from '../../src/common/text/keyword-segmenter';
 import { loginAsAdmin, TEST_ADMIN } from '../support/auth-helpers';
@@ -123,6 +125,31 @@ describe('search: modes, visibility and bad input (seeded passages)', () => {
     expect(top.score).toBeCloseTo(top.vectorScore + 1, 2);
     const fused = hybrid.body.results.map((r: { score: number }) => r.score);
     expect(fused).toEqual([...fused].sort((a, b) => b - a));
+  });
+
+  it('fuses by every combination on the real SQL, and the weights scale the normalised legs', async () => {
+    const retrieval = t.app.get(RetrievalService);
+    const knowledgeBase = await retrieval.getKnowledgeBase(kb.id);
+    const query = 'is.nan only TRUE for NaN';
+    for (const combine of FUSION_COMBINATIONS) {
+      const { results } = await retrieval.search(knowledgeBase, query, {
+        mode: 'hybrid',
+        topK: 3,
+        fusion: { ...DEFAULT_FUSION, combine },
+      });
+      expect(results[0]).toMatchObject({ chunkId: ids.nan, vectorRank: 1, keywordRank: 1 });
+      const fused = results.map((r) => r.score);
+      expect(fused).toEqual([...fused].sort((a, b) => b - a));
+      // Each leg's best passage scores 1 in that leg under max, minmax and tmm normalisation: 1 + 1 at the top.
+      if (combine === 'max' || combine === 'minmax' || combine === 'tmm') expect(results[0].score).toBeCloseTo(2, 6);
+      if (combine === 'dbsf' || combine === 'l2') expect(results[0].score).toBeGreaterThan(0);
+    }
+    const keywordOnly = await retrieval.search(knowledgeBase, query, {
+      mode: 'hybrid',
+      topK: 3,
+      fusion: { ...DEFAULT_FUSION, combine: 'minmax', vectorWeight: 0, keywordWeight: 2 },
+    });
+    expect(keywordOnly.results[0]).toMatchObject({ chunkId: ids.nan, score: 2 });
   });
 
   it('finds Chinese passages by Chinese words (jieba), in keyword and hybrid mode', async () => {
