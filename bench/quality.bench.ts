@@ -245,6 +245,10 @@ async function main(): Promise<void> {
       const strict = set.questions.filter((q) => q.kind === 'lexical' || q.kind === 'identifier');
       for (const kind of ['lexical', 'identifier']) {
         const subset = strict.filter((q) => q.kind === kind);
+        if (!subset.length) {
+          console.log(`  target: keyword hit@5 on ${kind} ≥ 0.85 → (no ${kind} questions in this set)`);
+          continue;
+        }
         const hit5 = hitAt(
           subset.map((q) => ranks[q.id]['keyword BM25']),
           5,
