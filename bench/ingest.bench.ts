@@ -237,7 +237,8 @@ async function main(): Promise<void> {
         `  ${run.label.padEnd(8)} (${run.languages.join('+')})  ${run.count} pages in ${fmt(ocrSeconds)} s = ${fmt(run.count / ocrSeconds, 2)} pages/s   (target ≥ 1; load average ${loadBefore} before)`,
       );
       console.log(
-        `    CPU ${fmt(cpuPerPage, 2)} s per page → ${fmt(cores / cpuPerPage, 2)} pages/s on ${cores} idle cores`,
+        `    CPU ${fmt(cpuPerPage, 2)} s per page → ${fmt(cores / cpuPerPage, 2)} pages/s on ${cores} idle cores; ` +
+          `recognizing ${fmt(seconds(ocr.firstOcrPage, ocr.lastOcrPage))} s, then the text layer laid over and read ${fmt(seconds(ocr.lastOcrPage, ocr.chunking))} s`,
       );
       const during = text.ready! < ocr.chunking!;
       console.log(
@@ -253,6 +254,8 @@ async function main(): Promise<void> {
 interface TimedIngest extends StageTimes {
   /** When the first "OCR page 1 of n" was published. */
   firstOcrPage?: number;
+  /** When the last "OCR page …" was published (the last page recognized). */
+  lastOcrPage?: number;
 }
 
 /** Uploads files into a new knowledge base and times the stages of the first from its events. */
@@ -278,12 +281,10 @@ async function ingestTimed(
     const d = e.data.document;
     if (d?.id !== doc.id) continue;
     const at = Date.parse(e.data.at);
-    if (
-      typeof d.statusDetail === 'string' &&
-      d.statusDetail.startsWith('OCR page ') &&
-      times.firstOcrPage === undefined
-    )
-      times.firstOcrPage = at;
+    if (typeof d.statusDetail === 'string' && d.statusDetail.startsWith('OCR page ')) {
+      times.firstOcrPage ??= at;
+      times.lastOcrPage = at;
+    }
     const status = d.status as 'parsing' | 'chunking' | 'embedding';
     if (status in { parsing: 1, chunking: 1, embedding: 1 } && times[status] === undefined) times[status] = at;
   }

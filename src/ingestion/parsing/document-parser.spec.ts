@@ -76,7 +76,7 @@ describe('headingLevel', () => {
 describe('parseDocument without OCR', () => {
   const scan = (): Buffer => Buffer.from(imageOnlyPdfForUnitTests(), 'latin1');
   const recognizer = (unavailable?: string) => ({
-    recognize: async (): Promise<Buffer> => {
+    recognize: async (): Promise<never> => {
       throw new Error('must not be called');
     },
     unavailableReason: async () => unavailable,

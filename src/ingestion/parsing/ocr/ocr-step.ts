@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { IngestionError } from '../../ingestion-errors';
 import { meaninglessGlyphCount, PageText } from '../pdf-text-cleanup';
-import { extractPdfPages } from '../pdf-text-extractor';
 import { OCR_INSTALL_HINT } from './ocr-tools';
 import { OcrProgress, pageRanges, PageRecognizer } from './page-recognizer.service';
 
@@ -96,17 +95,16 @@ export async function recognizePagesWithoutText(
     if (!missing.length) return { pages, onlySmallPictures: true };
     const whole = missing.length === pages.length;
     const part = whole ? pdf : await selectPages(original, missing, path.join(dir, 'part.pdf'));
-    const recognizedPart = await ocr.recognizer.recognize({
+    const { pdf: recognizedPart, texts } = await ocr.recognizer.recognize({
       pdf: part,
       pages: missing.map((_, i) => i + 1),
       languages: ocr.languages,
       onProgress: ocr.onProgress,
       signal: ocr.signal,
     });
-    // Page i of the recognized part is page missing[i - 1] of the document.
-    const recognized = new Map(
-      (await extractPdfPages(recognizedPart)).map((p) => [missing[p.num - 1], withoutSpacesBetweenHanzi(p.text)]),
-    );
+    // Page i of the recognized part is page missing[i - 1] of the document; its text is Tesseract's, written
+    // beside the text layer (the same words), so the new PDF is not read through again.
+    const recognized = new Map(missing.map((page, i) => [page, withoutSpacesBetweenHanzi(texts.get(i + 1) ?? '')]));
     const searchablePdf = whole
       ? recognizedPart
       : await replacePages(original, recognizedPart, missing, pages.length, path.join(dir, 'searchable.pdf'));

@@ -33,6 +33,13 @@ export interface OcrRequest {
   signal?: AbortSignal;
 }
 
+/** What OCR made of a PDF: the PDF with the text layer, and each recognized page's text. */
+export interface RecognizedPdf {
+  pdf: Buffer;
+  /** Tesseract's text of each page in `OcrRequest.pages` that was recognized (a page given up has none). */
+  texts: Map<number, string>;
+}
+
 /** Seconds Tesseract may spend on one page before the page is given up (left without text). */
 const PAGE_TIMEOUT_SEC = 300;
 /** Seconds for listing a document's pictures or putting its pages together (qpdf, pdfimages). */
@@ -62,8 +69,8 @@ class OcrQueue {
 }
 
 /**
- * Recognizes the text of scanned pages and returns the PDF with a text layer on those pages, and only
- * those (the others are left untouched): each page is drawn by pdftoppm and read by Tesseract into a
+ * Recognizes the text of scanned pages and returns it with the PDF with a text layer on those pages, and
+ * only those (the others are left untouched): each page is drawn by pdftoppm and read by Tesseract into a
  * text-only page, which qpdf lays over the original page; pages found upside down or sideways are turned
  * upright. CPU is bounded: a worker process reads one document at a time with OCR_CONCURRENCY pages in
  * parallel (one single-threaded process each), at a lower scheduling priority, so documents being
@@ -102,7 +109,7 @@ export class PageRecognizer implements OnApplicationBootstrap {
     return tools.available ? undefined : tools.problem;
   }
 
-  async recognize(request: OcrRequest): Promise<Buffer> {
+  async recognize(request: OcrRequest): Promise<RecognizedPdf> {
     const tools = await findOcrTools();
     if (!tools.available) throw new IngestionError('NO_TEXT_LAYER', tools.problem ?? OCR_INSTALL_HINT);
     const missing = request.languages.filter((l) => !tools.languages.includes(l));
@@ -129,7 +136,7 @@ export class PageRecognizer implements OnApplicationBootstrap {
     });
   }
 
-  private async recognizePages(request: OcrRequest, stopAll: AbortController): Promise<Buffer> {
+  private async recognizePages(request: OcrRequest, stopAll: AbortController): Promise<RecognizedPdf> {
     this.busy = true;
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'zhiku-ocr-'));
     try {
@@ -169,7 +176,9 @@ export class PageRecognizer implements OnApplicationBootstrap {
       this.logger.log(
         `recognized ${pageCount} page(s) in ${((Date.now() - started) / 1000).toFixed(1)} s (${jobs} at once, ${request.languages.join('+')}${turned ? `, ${turned} turned upright` : ''})`,
       );
-      return output;
+      const texts = new Map<number, string>();
+      for (const [page, result] of results) if (result.text !== undefined) texts.set(page, result.text);
+      return { pdf: output, texts };
     } finally {
       this.busy = false;
       await fs.promises.rm(dir, { recursive: true, force: true });
@@ -190,24 +199,24 @@ export class PageRecognizer implements OnApplicationBootstrap {
   ): Promise<PageResult> {
     const run: ToolRun = { cwd: dir, signal: request.signal, timeoutSec: PAGE_TIMEOUT_SEC };
     const base = path.join(dir, `page-${page}`);
-    const readTsv = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8');
+    const readFile = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8');
     try {
       const image = await drawPage(input, page, dpi, base, run);
-      const upright = await recognizeImage(image, request.languages, base, run, readTsv);
-      let result: PageResult = { textPdf: `${base}.pdf`, turnedBy: 0 };
+      const upright = await recognizeImage(image, request.languages, base, run, readFile);
+      let result: PageResult = { textPdf: `${base}.pdf`, text: upright.text, turnedBy: 0 };
       if (mayBeTurned(upright)) {
         const turnBy = await detectOrientation(image, run);
         if (turnBy) {
           const turnedPdf = `${base}-turned.pdf`;
           await this.run('qpdf', ['--warning-exit-0', input, `--rotate=+${turnBy}:${page}`, '--', turnedPdf], run);
           const turnedImage = await drawPage(turnedPdf, page, dpi, `${base}-turned`, run);
-          const turned = await recognizeImage(turnedImage, request.languages, `${base}-turned`, run, readTsv);
+          const turned = await recognizeImage(turnedImage, request.languages, `${base}-turned`, run, readFile);
           if (readsBetter(turned, upright)) {
-            result = { textPdf: `${base}-turned.pdf`, turnedBy: turnBy };
+            result = { textPdf: `${base}-turned.pdf`, text: turned.text, turnedBy: turnBy };
           }
         }
       }
-      await fs.promises.rm(image.pgm, { force: true });
+      await fs.promises.rm(image.file, { force: true });
       return result;
     } catch (err) {
       if (err instanceof ToolError && err.timedOut && err.tool === 'tesseract') {
@@ -263,6 +272,8 @@ export class PageRecognizer implements OnApplicationBootstrap {
 interface PageResult {
   /** Tesseract's text-only page; none when the page could not be recognized in time. */
   textPdf?: string;
+  /** Tesseract's text of the page (the reading kept). */
+  text?: string;
   /** Degrees the page was turned clockwise to stand upright. */
   turnedBy: number;
 }
