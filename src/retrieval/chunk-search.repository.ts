@@ -14,8 +14,9 @@ import {
 } from './retrieval.types';
 import { isUuid } from '../common/validation/uuid';
 import { MAX_EMBEDDING_DIMENSION } from '../database/vector-limits';
+import { HNSW_EF_CONSTRUCTION, vectorIndexName } from '../documents/chunk.repository';
 
-const CHUNK_COUNT_TTL_MS = 30_000;
+const SEARCH_WIDTH_TTL_MS = 30_000;
 const MAX_REMEMBERED_KNOWLEDGE_BASES = 10_000;
 /** Most keyword matches ranked per search (see keywordCandidateClauses for how matches are kept few). */
 export const MAX_RANKED_MATCHES = 2500;
@@ -92,12 +93,12 @@ interface CandidateRow {
  */
 @Injectable()
 export class ChunkSearchRepository {
-  private readonly chunkCounts = new Map<string, { readAt: number; value: number }>();
+  private readonly searchWidths = new Map<string, { readAt: number; value: number }>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async search(query: ChunkSearchQuery): Promise<ChunkCandidate[]> {
-    const efSearch = query.efSearch ?? efSearchFor(await this.knowledgeBaseChunkCount(query.knowledgeBaseId));
+    const efSearch = query.efSearch ?? (await this.vectorSearchWidth(query.knowledgeBaseId));
     const result = (await this.pool().query(
       buildSearchSql({ ...query, efSearch }),
     )) as unknown as QueryResult<CandidateRow>[];
@@ -151,19 +152,25 @@ export class ChunkSearchRepository {
   }
 
   /**
-   * Chunks of a knowledge base's searchable documents (from the documents' counts), remembered for a while:
-   * statistics are table-wide, and a small knowledge base must not be searched as if it were the table.
+   * hnsw.ef_search for a knowledge base: by its size (its searchable documents' chunk counts) and by how its
+   * HNSW graph was built (indexes built before HNSW_EF_CONSTRUCTION was raised need a wider search for the
+   * same recall); remembered for a while.
    */
-  async knowledgeBaseChunkCount(knowledgeBaseId: string): Promise<number> {
-    const known = this.chunkCounts.get(knowledgeBaseId);
-    if (known && Date.now() - known.readAt < CHUNK_COUNT_TTL_MS) return known.value;
-    const [{ chunks }]: Array<{ chunks: number }> = await this.dataSource.query(
-      `SELECT coalesce(sum(chunk_count), 0)::int AS chunks FROM documents WHERE knowledge_base_id = $1 AND live_run IS NOT NULL`,
-      [knowledgeBaseId],
-    );
-    if (this.chunkCounts.size > MAX_REMEMBERED_KNOWLEDGE_BASES) this.chunkCounts.clear();
-    this.chunkCounts.set(knowledgeBaseId, { readAt: Date.now(), value: chunks });
-    return chunks;
+  async vectorSearchWidth(knowledgeBaseId: string): Promise<number> {
+    const known = this.searchWidths.get(knowledgeBaseId);
+    if (known && Date.now() - known.readAt < SEARCH_WIDTH_TTL_MS) return known.value;
+    const [{ chunks, ef_construction: efConstruction }]: Array<{ chunks: number; ef_construction: number | null }> =
+      await this.dataSource.query(
+        `SELECT (SELECT coalesce(sum(chunk_count), 0)::int FROM documents
+                  WHERE knowledge_base_id = $1 AND live_run IS NOT NULL) AS chunks,
+                (SELECT o.option_value::int FROM pg_class c CROSS JOIN LATERAL pg_options_to_table(c.reloptions) o
+                  WHERE c.relname = $2 AND o.option_name = 'ef_construction') AS ef_construction`,
+        [knowledgeBaseId, vectorIndexName(knowledgeBaseId)],
+      );
+    const value = efSearchFor(chunks, efConstruction ?? HNSW_EF_CONSTRUCTION);
+    if (this.searchWidths.size > MAX_REMEMBERED_KNOWLEDGE_BASES) this.searchWidths.clear();
+    this.searchWidths.set(knowledgeBaseId, { readAt: Date.now(), value });
+    return value;
   }
 
   /**
@@ -206,12 +213,14 @@ function lexemeQuery(clauses: string[][]): string {
 }
 
 /**
- * How wide the HNSW search of a knowledge base of `chunks` looks. Measured on clustered 1024-d data
- * (bench:search): 100 gives recall@10 of 1.0 at 100,000 chunks, but 0.81 at 1,000,000, where 400 gives
- * 0.96; wider costs more time, so only large knowledge bases get it.
+ * How wide the HNSW search of a knowledge base of `chunks` looks, its graph built with `efConstruction`.
+ * Measured on clustered 1024-d data (bench:search prints the sweep): 100 gives recall@10 0.99 at 100,000
+ * chunks; at 1,000,000, a graph built with 128 gives 0.95 at 100 and 0.99 at 200, one built with 64 only
+ * 0.88 at 200 and 0.94 at 400. Wider costs more time, so only large knowledge bases get it.
  */
-export function efSearchFor(chunks: number): number {
-  return chunks > 300_000 ? 400 : 100;
+export function efSearchFor(chunks: number, efConstruction = HNSW_EF_CONSTRUCTION): number {
+  if (chunks <= 300_000) return 100;
+  return efConstruction >= 128 ? 200 : 400;
 }
 
 /** Builds `SET LOCAL …; WITH … SELECT …` for one search. Exported for the unit test of its safety. */

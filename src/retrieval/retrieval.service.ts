@@ -6,7 +6,7 @@ import { segmentForKeywords } from '../common/text/keyword-segmenter';
 import { KnowledgeBase } from '../knowledge-bases/knowledge-base.entity';
 import { findKnowledgeBaseOrFail } from '../knowledge-bases/knowledge-base-lookup';
 import { OllamaClientService } from '../llm/ollama-client.service';
-import { ChunkCandidate, ChunkSearchRepository, efSearchFor } from './chunk-search.repository';
+import { ChunkCandidate, ChunkSearchRepository } from './chunk-search.repository';
 import { bm25Idf, keywordCandidateClauses } from './keyword-terms';
 import type { SearchDto } from './dto/search.dto';
 import {
@@ -84,8 +84,8 @@ export class RetrievalService {
     const started = performance.now();
     const keywordTerms = keywordText ? keywordText.split(' ') : [];
     // Vector mode too: every hit reports its BM25 score.
-    const [knowledgeBaseChunks, keywordQuery] = await Promise.all([
-      this.chunks.knowledgeBaseChunkCount(kb.id),
+    const [efSearch, keywordQuery] = await Promise.all([
+      this.chunks.vectorSearchWidth(kb.id),
       this.chunks.analyzeKeywordQuery(kb.id, query, keywordTerms),
     ]);
     const candidateClauses = mode !== 'vector' ? keywordCandidateClauses(keywordQuery) : undefined;
@@ -100,7 +100,7 @@ export class RetrievalService {
       keywordRanking: options.keywordRanking,
       fusion: fusion ?? undefined,
       candidates,
-      efSearch: efSearchFor(knowledgeBaseChunks),
+      efSearch,
     });
     const searchMs = elapsed(started);
 
