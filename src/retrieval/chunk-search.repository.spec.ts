@@ -1,4 +1,4 @@
-import { buildSearchSql, ChunkSearchQuery } from './chunk-search.repository';
+import { buildSearchSql, ChunkSearchQuery, efSearchFor } from './chunk-search.repository';
 import { DEFAULT_FUSION } from './retrieval.types';
 
 const base: ChunkSearchQuery = {
@@ -117,5 +117,16 @@ describe('buildSearchSql', () => {
     expect(() => buildSearchSql({ ...base, dimension: 5000 })).toThrow(/dimension/);
     expect(() => buildSearchSql({ ...base, embedding: [1, 2, 3] })).toThrow(/4 dimensions|3 dimensions/);
     expect(() => buildSearchSql({ ...base, embedding: [1, 2, NaN, 4] })).toThrow(/non-finite/);
+  });
+});
+
+describe('efSearchFor', () => {
+  it('searches large knowledge bases wider, and wider still when their graph was built with the old ef_construction 64', () => {
+    expect(efSearchFor(100_000)).toBe(100);
+    expect(efSearchFor(1_000_000)).toBe(200);
+    expect(efSearchFor(1_000_000, 128)).toBe(200);
+    // Such a graph reached recall@10 0.94 only at 400 (bench:search at 1,000,000 chunks).
+    expect(efSearchFor(1_000_000, 64)).toBe(400);
+    expect(efSearchFor(100_000, 64)).toBe(100);
   });
 });
