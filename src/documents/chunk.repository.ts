@@ -38,7 +38,6 @@ const VECTOR_INDEX_PREFIX = 'chunks_hnsw_kb_';
 /** Where a statement runs: the pool, or a transaction's connection. */
 type Queryable = Pick<EntityManager, 'query'>;
 
-/** The HNSW index of one knowledge base's chunks (a partial index: its id and dimension are the predicate). */
 /**
  * HNSW graph quality of the knowledge bases' vector indexes (pgvector's default is 64). On 1,000,000 clustered
  * 1024-d chunks (bench:search) a graph built with 64 reached recall@10 0.940 at ef_search 400 and no more
@@ -47,6 +46,7 @@ type Queryable = Pick<EntityManager, 'query'>;
  */
 export const HNSW_EF_CONSTRUCTION = 128;
 
+/** The HNSW index of one knowledge base's chunks (a partial index: its id and dimension are the predicate). */
 export function vectorIndexName(knowledgeBaseId: string): string {
   if (!isUuid(knowledgeBaseId)) throw new Error(`not a UUID: ${knowledgeBaseId}`);
   return VECTOR_INDEX_PREFIX + knowledgeBaseId.replace(/-/g, '').toLowerCase();
