@@ -15,7 +15,7 @@ FROM node:20-bookworm-slim
 # and a font with Chinese, Japanese and Korean glyphs for pages drawn for OCR whose fonts are not embedded.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
-      tesseract-ocr-eng tesseract-ocr-osd img2pdf poppler-utils poppler-data fonts-droid-fallback qpdf \
+      tesseract-ocr-eng tesseract-ocr-script-hans tesseract-ocr-script-hant tesseract-ocr-osd img2pdf poppler-utils poppler-data fonts-droid-fallback qpdf \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     PORT=3000 \

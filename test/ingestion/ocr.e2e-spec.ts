@@ -105,7 +105,7 @@ describe('OCR of scanned PDFs and images', () => {
         );
       // Chinese text is joined without the spaces Tesseract puts between characters.
       expect(chunks.every((c) => !/[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]/u.test(c.content))).toBe(true);
-      expect(text(1)).toContain(comparable('Overleaf 是全球范围内首屈一指的在线'));
+      expect(text(1)).toContain(comparable('Overleaf 提供了包括中文在内的多种语言供用户使用'));
       const [hit] = await keywordSearch('首屈一指 在线 编辑平台');
       expect(hit).toMatchObject({ documentId: doc.id, pageFrom: 1 });
 
@@ -138,6 +138,25 @@ describe('OCR of scanned PDFs and images', () => {
       expect(characterAccuracy(pdfPageText(corpus('R-intro.pdf'), 10), pdfPageText(copy, 2))).toBeGreaterThanOrEqual(
         MIN_ACCURACY,
       );
+    },
+    OCR_TIMEOUT_MS,
+  );
+
+  it(
+    'a scan of English pages then a Chinese one: each page is read in its own language (chi_sim+eng)',
+    async () => {
+      // English pages go on with eng once the first turns out Latin-only; the Chinese page, read poorly by
+      // eng, is read again with the Chinese script model.
+      const scan = joinPdfs([
+        { data: scannedPdf('R-intro.pdf', [10, 11, 12]) },
+        { data: scannedPdf('install-latex-guide-zh-cn.pdf', [43]) },
+      ]);
+      const { doc } = await ingest('english then chinese.pdf', scan);
+      expect(doc).toMatchObject({ status: 'ready', pageCount: 4 });
+      const copy = await searchableCopy(doc.id);
+      expectAccurateCopy(copy, 'R-intro.pdf', [10, 11, 12]);
+      const chinese = characterAccuracy(pdfPageText(corpus('install-latex-guide-zh-cn.pdf'), 43), pdfPageText(copy, 4));
+      expect(chinese).toBeGreaterThanOrEqual(MIN_ACCURACY);
     },
     OCR_TIMEOUT_MS,
   );

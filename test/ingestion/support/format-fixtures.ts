@@ -171,7 +171,10 @@ function renderPage(source: string, page: number, prefix: string, dpi: number, a
   const size = a4
     ? ['-scale-to-x', String(Math.round((210 / 25.4) * dpi)), '-scale-to-y', String(Math.round((297 / 25.4) * dpi))]
     : [];
-  const args = ['-f', String(page), '-l', String(page), '-r', String(dpi), ...size, '-gray', '-png', '-singlefile'];
+  // An A4 sheet as a PGM: the PNG pdftoppm writes would say the resolution of the original's own size (a
+  // letter page: 292 × 319 ppi), which img2pdf keeps; a PGM says none, and is given its own.
+  const format = a4 ? [] : ['-png'];
+  const args = ['-f', String(page), '-l', String(page), '-r', String(dpi), ...size, '-gray', ...format, '-singlefile'];
   const drawn = spawnSync('pdftoppm', [...args, path.join(CORPUS_DIR, source), prefix], { encoding: 'utf8' });
   if (drawn.status !== 0) throw new Error(`pdftoppm failed on ${source} page ${page}: ${drawn.stderr}`);
   // Without poppler-data, text in fonts the PDF does not embed is left out of the picture: a "scan" of
@@ -179,7 +182,7 @@ function renderPage(source: string, page: number, prefix: string, dpi: number, a
   if (/Missing language pack/.test(drawn.stderr)) {
     throw new Error(`pdftoppm cannot draw ${source} page ${page} whole: install poppler-data (npm run ocr:install)`);
   }
-  return `${prefix}.png`;
+  return `${prefix}.${a4 ? 'pgm' : 'png'}`;
 }
 
 /**
@@ -198,6 +201,7 @@ export function scannedPdf(
       renderPage(source, page, path.join(dir, `page-${page}`), options.dpi ?? 300, options.a4),
     );
     const args = [...images, '-o', path.join(dir, 'scan.pdf')];
+    if (options.a4) args.unshift('--imgsize', `${options.dpi ?? 300}dpi`);
     if (options.rotate) args.unshift('--rotation', String(options.rotate));
     execFileSync('img2pdf', args);
     return fs.readFileSync(path.join(dir, 'scan.pdf'));

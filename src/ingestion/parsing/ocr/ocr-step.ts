@@ -16,6 +16,8 @@ export const MIN_PAGE_LETTERS = 10;
 const MIN_SCAN_PIXELS = 100_000;
 /** More separate runs of pages than this are listed in one pdfimages pass over their whole span. */
 const MAX_PDFIMAGES_CALLS = 20;
+/** Of the document's own text around the scanned pages, what OCR is shown to tell the document's script. */
+const TEXT_BESIDE_CHARS = 20_000;
 
 /** How a document's pages without text are recognized: the knowledge base's choice and the worker's tools. */
 export interface OcrContext {
@@ -95,10 +97,16 @@ export async function recognizePagesWithoutText(
     if (!missing.length) return { pages, onlySmallPictures: true };
     const whole = missing.length === pages.length;
     const part = whole ? pdf : await selectPages(original, missing, path.join(dir, 'part.pdf'));
+    const recognizing = new Set(missing);
     const { pdf: recognizedPart, texts } = await ocr.recognizer.recognize({
       pdf: part,
       pages: missing.map((_, i) => i + 1),
       languages: ocr.languages,
+      textBeside: pages
+        .filter((p) => !recognizing.has(p.num))
+        .map((p) => p.text)
+        .join('\n')
+        .slice(0, TEXT_BESIDE_CHARS),
       onProgress: ocr.onProgress,
       signal: ocr.signal,
     });

@@ -7,6 +7,8 @@ export interface OcrTools {
   available: boolean;
   /** Installed Tesseract languages (eng, chi_sim, …). */
   languages: string[];
+  /** Every installed Tesseract model: the languages and the script models (HanS, HanT, …). */
+  models: string[];
   /** Why OCR cannot run, in plain words with the fix. */
   problem?: string;
 }
@@ -32,16 +34,18 @@ async function probeOcrTools(): Promise<OcrTools> {
       run('qpdf', ['--version'], { timeout: 30_000 }),
     ]);
     const { stdout, stderr } = await run('tesseract', ['--list-langs'], { timeout: 30_000 });
-    const languages = `${stdout}\n${stderr}`
+    const models = `${stdout}\n${stderr}`
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => /^[a-z]{3}(?:_[a-z]{3,4})?$/.test(l) && l !== 'osd');
-    return { available: true, languages };
+      .filter((l) => /^[A-Za-z]{3,}(?:_[a-z]{3,4})?$/.test(l) && l !== 'osd');
+    const languages = models.filter((l) => /^[a-z]{3}(?:_[a-z]{3,4})?$/.test(l));
+    return { available: true, languages, models };
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return {
       available: false,
       languages: [],
+      models: [],
       problem: missing
         ? `OCR is not installed on the worker: ${OCR_INSTALL_HINT}`
         : `OCR tools do not run on the worker (${(err as Error).message}): ${OCR_INSTALL_HINT}`,

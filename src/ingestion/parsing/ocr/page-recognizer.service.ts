@@ -6,6 +6,7 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { IngestionError } from '../../ingestion-errors';
 import { findOcrTools, OCR_INSTALL_HINT } from './ocr-tools';
+import { DocumentModels, recognitionModels, RecognitionModels } from './recognition-models';
 import {
   DEFAULT_DPI,
   readsBetter,
@@ -13,6 +14,7 @@ import {
   drawPage,
   mayBeTurned,
   pageResolutions,
+  readsPoorly,
   recognizeImage,
   runTool,
   ToolError,
@@ -28,6 +30,8 @@ export interface OcrRequest {
   pages: number[];
   /** Tesseract languages, e.g. ["chi_sim", "eng"]. */
   languages: string[];
+  /** The document's own text on its other pages, if any: its script tells which models to start with. */
+  textBeside?: string;
   onProgress?: (progress: OcrProgress) => Promise<void> | void;
   /** Aborting stops the Tesseract processes. */
   signal?: AbortSignal;
@@ -127,7 +131,8 @@ export class PageRecognizer implements OnApplicationBootstrap {
       if (request.signal?.aborted) onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        return await this.recognizePages({ ...request, signal: stopAll.signal }, stopAll);
+        const models = recognitionModels(request.languages, tools.models);
+        return await this.recognizePages({ ...request, signal: stopAll.signal }, models, stopAll);
       } catch (err) {
         throw asIngestionError(err);
       } finally {
@@ -136,7 +141,11 @@ export class PageRecognizer implements OnApplicationBootstrap {
     });
   }
 
-  private async recognizePages(request: OcrRequest, stopAll: AbortController): Promise<RecognizedPdf> {
+  private async recognizePages(
+    request: OcrRequest,
+    models: RecognitionModels,
+    stopAll: AbortController,
+  ): Promise<RecognizedPdf> {
     this.busy = true;
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'zhiku-ocr-'));
     try {
@@ -151,12 +160,16 @@ export class PageRecognizer implements OnApplicationBootstrap {
       await request.onProgress?.({ state: 'recognizing', pagesDone: 0, pageCount });
 
       const results = new Map<number, PageResult>();
+      const documentModels = new DocumentModels(models, request.textBeside);
       let pagesDone = 0;
       let next = 0;
       const work = async (): Promise<void> => {
         while (next < pages.length) {
           const page = pages[next++];
-          results.set(page, await this.recognizePage(input, page, resolutions.get(page) ?? DEFAULT_DPI, request, dir));
+          const dpi = resolutions.get(page) ?? DEFAULT_DPI;
+          const result = await this.recognizePage(input, page, dpi, documentModels, request, dir);
+          if (result.text !== undefined) documentModels.read(result.text);
+          results.set(page, result);
           await request.onProgress?.({ state: 'recognizing', pagesDone: ++pagesDone, pageCount });
         }
       };
@@ -173,8 +186,11 @@ export class PageRecognizer implements OnApplicationBootstrap {
 
       const output = await this.assemble(input, pages, results, dir);
       const turned = [...results.values()].filter((r) => r.turnedBy).length;
+      const readBy = new Map<string, number>();
+      for (const r of results.values()) if (r.models) readBy.set(r.models, (readBy.get(r.models) ?? 0) + 1);
+      const how = [...readBy].map(([m, n]) => `${n} by ${m}`).join(', ');
       this.logger.log(
-        `recognized ${pageCount} page(s) in ${((Date.now() - started) / 1000).toFixed(1)} s (${jobs} at once, ${request.languages.join('+')}${turned ? `, ${turned} turned upright` : ''})`,
+        `recognized ${pageCount} page(s) in ${((Date.now() - started) / 1000).toFixed(1)} s (${jobs} at once, ${request.languages.join('+')}: ${how}${turned ? `, ${turned} turned upright` : ''})`,
       );
       const texts = new Map<number, string>();
       for (const [page, result] of results) if (result.text !== undefined) texts.set(page, result.text);
@@ -186,7 +202,9 @@ export class PageRecognizer implements OnApplicationBootstrap {
   }
 
   /**
-   * One page: drawn at its scan's resolution and recognized as it stands; only when the result suggests a
+   * One page: drawn at its scan's resolution and recognized as it stands, with the models the document's
+   * pages so far call for; a page the Latin models read poorly is read again with every language's (it may
+   * be the first Chinese page of the document), and the better reading kept. Only when the result suggests a
    * page upside down or sideways is its orientation detected, and the page turned and recognized again
    * (the better reading is kept).
    */
@@ -194,6 +212,7 @@ export class PageRecognizer implements OnApplicationBootstrap {
     input: string,
     page: number,
     dpi: number,
+    documentModels: DocumentModels,
     request: OcrRequest,
     dir: string,
   ): Promise<PageResult> {
@@ -202,17 +221,27 @@ export class PageRecognizer implements OnApplicationBootstrap {
     const readFile = (file: string): Promise<string> => fs.promises.readFile(file, 'utf8');
     try {
       const image = await drawPage(input, page, dpi, base, run);
-      const upright = await recognizeImage(image, request.languages, base, run, readFile);
-      let result: PageResult = { textPdf: `${base}.pdf`, text: upright.text, turnedBy: 0 };
+      const first = documentModels.next();
+      let models = first.models;
+      let upright = await recognizeImage(image, models, base, run, readFile);
+      let result: PageResult = { textPdf: `${base}.pdf`, text: upright.text, turnedBy: 0, models: models.join('+') };
+      if (first.latinOnly && readsPoorly(upright)) {
+        const again = await recognizeImage(image, documentModels.all, `${base}-all`, run, readFile);
+        if (readsBetter(again, upright)) {
+          models = documentModels.all;
+          upright = again;
+          result = { textPdf: `${base}-all.pdf`, text: again.text, turnedBy: 0, models: models.join('+') };
+        }
+      }
       if (mayBeTurned(upright)) {
         const turnBy = await detectOrientation(image, run);
         if (turnBy) {
           const turnedPdf = `${base}-turned.pdf`;
           await this.run('qpdf', ['--warning-exit-0', input, `--rotate=+${turnBy}:${page}`, '--', turnedPdf], run);
           const turnedImage = await drawPage(turnedPdf, page, dpi, `${base}-turned`, run);
-          const turned = await recognizeImage(turnedImage, request.languages, `${base}-turned`, run, readFile);
+          const turned = await recognizeImage(turnedImage, models, `${base}-turned`, run, readFile);
           if (readsBetter(turned, upright)) {
-            result = { textPdf: `${base}-turned.pdf`, text: turned.text, turnedBy: turnBy };
+            result = { ...result, textPdf: `${base}-turned.pdf`, text: turned.text, turnedBy: turnBy };
           }
         }
       }
@@ -276,6 +305,8 @@ interface PageResult {
   text?: string;
   /** Degrees the page was turned clockwise to stand upright. */
   turnedBy: number;
+  /** The Tesseract models of the reading kept, joined by +. */
+  models?: string;
 }
 
 function asIngestionError(err: unknown): unknown {

@@ -18,7 +18,11 @@ export const DEFAULT_DPI = 300;
  */
 export const MIN_DPI = 150;
 export const MAX_DPI = 400;
-/** Mean word confidence (0–100) below which a page may be upside down or sideways and its orientation is checked. */
+/**
+ * Mean word confidence (0–100) below which a page reads poorly: it may be upside down or sideways (its
+ * orientation is checked), or in a language other than the one it was read in (Chinese read with eng
+ * scores 42–55, English 90–94).
+ */
 export const LOW_CONFIDENCE = 60;
 /** Tesseract's orientation confidence needed to turn a page (ocrmypdf's default threshold for --rotate-pages). */
 export const MIN_ORIENTATION_CONFIDENCE = 14;
@@ -163,7 +167,12 @@ export function summarizeTsv(tsv: string): RecognizedWords {
  * orientation detection asked, which would cost ~0.7 s on every page.
  */
 export function mayBeTurned(summary: RecognizedWords): boolean {
-  return summary.runsVertically || summary.meanConfidence < LOW_CONFIDENCE;
+  return summary.runsVertically || readsPoorly(summary);
+}
+
+/** Whether Tesseract was unsure of most of what it read: the page may be in a language it was not reading. */
+export function readsPoorly(summary: RecognizedWords): boolean {
+  return summary.meanConfidence < LOW_CONFIDENCE;
 }
 
 /**
@@ -223,7 +232,7 @@ export interface RecognizedImage extends RecognizedWords {
  */
 export async function recognizeImage(
   image: PageImage,
-  languages: string[],
+  models: string[],
   base: string,
   run: ToolRun,
   readFile: (file: string) => Promise<string>,
@@ -236,7 +245,7 @@ export async function recognizeImage(
       '--dpi',
       String(image.dpi),
       '-l',
-      languages.join('+'),
+      models.join('+'),
       ...TESSERACT_SETTINGS,
       '-c',
       'textonly_pdf=1',
