@@ -98,8 +98,10 @@ export class PageRecognizer implements OnApplicationBootstrap {
     }
     const missing = this.config.ocrLanguages.filter((l) => !tools.languages.includes(l));
     const note = missing.length ? `; OCR_LANGUAGES not installed: ${missing.join(', ')}` : '';
+    const models = recognitionModels(this.config.ocrLanguages, tools.models);
+    const reading = `OCR_LANGUAGES ${this.config.ocrLanguages.join('+')} read by ${models.all.join('+')}${models.latin ? ` (Latin-only documents by ${models.latin.join('+')})` : ''}`;
     this.logger.log(
-      `OCR ready: ${this.config.ocrConcurrency} page(s) at once, languages ${tools.languages.join(', ')}${note}`,
+      `OCR ready: ${this.config.ocrConcurrency} page(s) at once, languages ${tools.languages.join(', ')}; ${reading}${note}`,
     );
   }
 
