@@ -99,7 +99,7 @@ export class PageRecognizer implements OnApplicationBootstrap {
     const missing = this.config.ocrLanguages.filter((l) => !tools.languages.includes(l));
     const note = missing.length ? `; OCR_LANGUAGES not installed: ${missing.join(', ')}` : '';
     const models = recognitionModels(this.config.ocrLanguages, tools.models);
-    const reading = `OCR_LANGUAGES ${this.config.ocrLanguages.join('+')} read by ${models.all.join('+')}${models.latin ? ` (Latin-only documents by ${models.latin.join('+')})` : ''}`;
+    const reading = `OCR_LANGUAGES ${this.config.ocrLanguages.join('+')} read by ${models.all.join('+')}${models.withoutChinese ? ` (documents without Chinese by ${models.withoutChinese.join('+')})` : ''}`;
     this.logger.log(
       `OCR ready: ${this.config.ocrConcurrency} page(s) at once, languages ${tools.languages.join(', ')}; ${reading}${note}`,
     );
@@ -205,10 +205,10 @@ export class PageRecognizer implements OnApplicationBootstrap {
 
   /**
    * One page: drawn at its scan's resolution and recognized as it stands, with the models the document's
-   * pages so far call for; a page the Latin models read poorly is read again with every language's (it may
-   * be the first Chinese page of the document), and the better reading kept. Only when the result suggests a
-   * page upside down or sideways is its orientation detected, and the page turned and recognized again
-   * (the better reading is kept).
+   * pages so far call for; a page read poorly without the Chinese models is read again with every
+   * language's (it may be the first Chinese page of the document), and the better reading kept. Only when
+   * the result suggests a page upside down or sideways is its orientation detected, and the page turned and
+   * recognized again (the better reading is kept).
    */
   private async recognizePage(
     input: string,
@@ -227,7 +227,7 @@ export class PageRecognizer implements OnApplicationBootstrap {
       let models = first.models;
       let upright = await recognizeImage(image, models, base, run, readFile);
       let result: PageResult = { textPdf: `${base}.pdf`, text: upright.text, turnedBy: 0, models: models.join('+') };
-      if (first.latinOnly && readsPoorly(upright)) {
+      if (first.withoutChinese && readsPoorly(upright)) {
         const again = await recognizeImage(image, documentModels.all, `${base}-all`, run, readFile);
         if (readsBetter(again, upright)) {
           models = documentModels.all;

@@ -8,24 +8,24 @@
  * held-out Chinese pages (README, "Chinese by the Han script models"): HanS took 2.57 CPU-s a page against
  * 3.81 for chi_sim+eng, and read 0.902 of the characters right against 0.881; on Traditional Chinese HanT
  * took 2.03 against 2.81 s, 0.987 against 0.977. On English pages a script model reads as well as eng
- * (0.992) but slower (2.78 against 1.56 s), so a document whose pages turn out to hold Latin letters only
- * goes on with the Latin models (see DocumentModels).
+ * (0.992) but slower (2.78 against 1.56 s), so a document whose pages turn out to hold no Chinese goes on
+ * with the other languages' models (see DocumentModels).
  */
 
 /** The script model that reads each Chinese language code and the Latin text set among it. */
 export const HAN_SCRIPT_MODELS: Readonly<Record<string, string>> = { chi_sim: 'HanS', chi_tra: 'HanT' };
 
-/** Letters on a page below which its script says little of the document's (a caption, a page number). */
+/** Letters on a page below which it says little of the document's language (a caption, a page number). */
 export const MIN_LETTERS_TO_JUDGE = 100;
 
 export interface RecognitionModels {
   /** Models for any page: every requested language read. */
   all: string[];
   /**
-   * Models for a page of Latin letters only, when they differ from `all` (a Han script model stood in for
-   * eng): the requested languages without the Chinese ones.
+   * Models for a page without Chinese, when they differ from `all` (a Han script model stood in for eng):
+   * the requested languages but the Chinese ones.
    */
-  latin?: string[];
+  withoutChinese?: string[];
 }
 
 /**
@@ -43,27 +43,29 @@ export function recognitionModels(languages: string[], installed: string[]): Rec
     if (!all.includes(model)) all.push(model);
   }
   if (!scriptModelUsed || !languages.includes('eng')) return { all };
-  const latin = languages.filter((l) => !(l in HAN_SCRIPT_MODELS));
-  return { all: all.filter((m) => m !== 'eng'), latin };
+  const withoutChinese = languages.filter((l) => !(l in HAN_SCRIPT_MODELS));
+  return { all: all.filter((m) => m !== 'eng'), withoutChinese };
 }
 
 /**
- * Whether a recognized page holds enough letters to judge by and all of them Latin. Punctuation, digits
- * and symbols belong to no script (a full-width comma is not Chinese).
+ * Whether a recognized page holds enough letters to judge by and no Chinese character among them. Other
+ * scripts do not count (Greek letters in an English formula, kana read by jpn); punctuation belongs to no
+ * script (a full-width comma is not Chinese).
  */
-export function holdsLatinLettersOnly(text: string): boolean {
+export function holdsNoChinese(text: string): boolean {
   const letters = text.match(/\p{L}/gu) ?? [];
-  return letters.length >= MIN_LETTERS_TO_JUDGE && letters.every((l) => /\p{Script=Latin}/u.test(l));
+  return letters.length >= MIN_LETTERS_TO_JUDGE && !/\p{Script=Han}/u.test(text);
 }
 
 /**
  * The models of one document's pages, learned as its pages are read: pages are read with all models until
- * a page (or the document's own text on the pages that need no OCR) turns out to hold Latin letters only;
- * from then on the next pages are read with the Latin models (a page that reads poorly with them is read
- * again with all, see PageRecognizer), until a page holds another script again. Documents keep to one language far more often than not.
+ * a page (or the document's own text on the pages that need no OCR) turns out to hold no Chinese; from then
+ * on the next pages are read without the Chinese models (a page that reads poorly so is read again with
+ * all, see PageRecognizer), until a page holds Chinese again. Documents keep to one language far more often
+ * than not.
  */
 export class DocumentModels {
-  private latinSeen = false;
+  private chineseFree = false;
 
   /** `textBeside`: the document's own text on pages that are not recognized, read as a first page. */
   constructor(
@@ -73,13 +75,13 @@ export class DocumentModels {
     this.read(textBeside);
   }
 
-  /** Models to read the next page with, and whether they are the Latin ones (a poor reading is read again with all). */
-  next(): { models: string[]; latinOnly: boolean } {
-    const latinOnly = this.latinSeen && !!this.models.latin;
-    return { models: latinOnly ? this.models.latin! : this.models.all, latinOnly };
+  /** Models to read the next page with, and whether the Chinese ones are left out (then a poor reading is read again with all). */
+  next(): { models: string[]; withoutChinese: boolean } {
+    const withoutChinese = this.chineseFree && !!this.models.withoutChinese;
+    return { models: withoutChinese ? this.models.withoutChinese! : this.models.all, withoutChinese };
   }
 
-  /** The models of every language, for a page the Latin models read poorly. */
+  /** The models of every language, for a page the others read poorly. */
   get all(): string[] {
     return this.models.all;
   }
@@ -88,6 +90,6 @@ export class DocumentModels {
   read(text: string): void {
     const letters = text.match(/\p{L}/gu)?.length ?? 0;
     if (letters < MIN_LETTERS_TO_JUDGE) return;
-    this.latinSeen = holdsLatinLettersOnly(text);
+    this.chineseFree = holdsNoChinese(text);
   }
 }
