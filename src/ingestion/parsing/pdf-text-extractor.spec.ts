@@ -1,8 +1,12 @@
-import { MAX_BYTES_FOR_EXTRA_READERS, readerThreadsFor } from './pdf-text-extractor';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CORPUS_DIR } from '../../../test/support/corpus-dir';
+import { extractPdfPages, MAX_BYTES_FOR_EXTRA_READERS, readerThreadsFor, readerThreads } from './pdf-text-extractor';
 
 describe('readerThreadsFor', () => {
   it('reads a long PDF with two threads and a short one with one', () => {
-    expect(readerThreadsFor(2415, 6_500_000)).toBe(Math.min(2, require('node:os').availableParallelism()));
+    expect(readerThreadsFor(2415, 6_500_000)).toBe(Math.min(2, os.availableParallelism()));
     expect(readerThreadsFor(41, 300_000)).toBe(1);
   });
 
@@ -10,4 +14,31 @@ describe('readerThreadsFor', () => {
     expect(readerThreadsFor(2415, MAX_BYTES_FOR_EXTRA_READERS + 1)).toBe(1);
     expect(readerThreadsFor(100_000, 100 * 1024 * 1024)).toBe(1);
   });
+});
+
+describe('extractPdfPages', () => {
+  const corpus = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(CORPUS_DIR, name)));
+
+  it('reads PDFs side by side as each alone, an extra reader giving way to the other PDF', async () => {
+    const alone = await extractPdfPages(corpus('R-intro.pdf'));
+    const shortAlone = await extractPdfPages(corpus('R-data.pdf'));
+    const givenWayBefore = readerThreads().givenWay;
+    let windows = 0;
+    let others: Promise<unknown> | undefined;
+    const long = extractPdfPages(corpus('R-intro.pdf'), () => {
+      // After its first window the long PDF has its extra reader; then two more PDFs start beside it.
+      if (++windows === 2) {
+        others = Promise.all([extractPdfPages(corpus('R-data.pdf')), extractPdfPages(corpus('R-data.pdf'))]);
+      }
+    });
+    const [longPages, [short1, short2]] = (await Promise.all([long, long.then(() => others!)])) as [
+      Awaited<typeof long>,
+      [typeof shortAlone, typeof shortAlone],
+    ];
+    expect(longPages).toEqual(alone);
+    expect(short1).toEqual(shortAlone);
+    expect(short2).toEqual(shortAlone);
+    // Four readers at first (the long PDF's two, one for each short one): the long one's extra gave way.
+    expect(readerThreads()).toEqual({ running: 0, givenWay: givenWayBefore + 1 });
+  }, 60_000);
 });

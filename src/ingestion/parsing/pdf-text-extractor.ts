@@ -27,9 +27,19 @@ const MAX_READER_THREADS = Math.max(1, Math.min(2, os.availableParallelism()));
 /**
  * Reader threads running in this process, over all PDFs being read. Every PDF gets one; extra ones only
  * while the process is under MAX_READER_THREADS, so documents ingested side by side (INGESTION_CONCURRENCY)
- * do not multiply the threads and their memory.
+ * do not multiply the threads and their memory; and an extra one gives way, once its window is read, when
+ * another PDF's reader has brought the process over MAX_READER_THREADS (the wild sweep's peak RSS was three
+ * or four reader isolates at once).
  */
 let runningReaders = 0;
+
+/** Extra reader threads that gave way to another PDF's, since the process started. */
+let readersGivenWay = 0;
+
+/** Reader threads running in this process now, and extra ones that have given way (tests, diagnostics). */
+export function readerThreads(): { running: number; givenWay: number } {
+  return { running: runningReaders, givenWay: readersGivenWay };
+}
 
 export interface PdfReadProgress {
   pagesRead: number;
@@ -61,10 +71,19 @@ export async function extractPdfPages(
         failed = true;
         reject(err);
       };
+      const retired = new Set<Worker>();
       /** Gives the reader the next window, or lets it go; resolves when every window is read. */
       const feed = (reader: Worker): void => {
         if (failed) return;
-        if (pageCount === undefined || nextFirst <= pageCount) {
+        const more = pageCount === undefined || nextFirst <= pageCount;
+        if (more && reader !== readers[0] && runningReaders > MAX_READER_THREADS && !retired.has(reader)) {
+          // An extra reader gives way to another PDF's; this PDF goes on with the readers it has left.
+          retired.add(reader);
+          readersGivenWay++;
+          void reader.terminate();
+          return;
+        }
+        if (more) {
           const request: PdfPageReaderRequest = { first: nextFirst, last: nextFirst + PAGES_PER_WINDOW - 1 };
           nextFirst += PAGES_PER_WINDOW;
           busy++;
@@ -78,7 +97,8 @@ export async function extractPdfPages(
         readers.push(reader);
         reader.on('error', fail); // the thread itself broke: not the PDF's fault
         reader.on('exit', (code) => {
-          if (busy > 0) fail(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`));
+          if (busy > 0 && !retired.has(reader))
+            fail(new Error(`the PDF reader thread stopped unexpectedly (exit code ${code})`));
         });
         reader.on('message', (reply: PdfPageReaderReply) => {
           busy--;
