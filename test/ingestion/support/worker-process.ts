@@ -51,6 +51,13 @@ export async function startWorkerProcess(
   const exited = new Promise<number | string | null>((resolve) =>
     child.on('exit', (code, signal) => resolve(signal ?? code)),
   );
+  // A benchmark or test that dies (process.exit on an error) takes its worker with it, instead of leaving
+  // it running, connected to PostgreSQL and Redis, until someone kills it.
+  const killWithParent = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killWithParent);
+  void exited.then(() => process.off('exit', killWithParent));
   let peak = 0;
   const readPeak = (): number => {
     try {
