@@ -76,7 +76,7 @@ export async function extractPdfPages(
       const feed = (reader: Worker): void => {
         if (failed) return;
         const more = pageCount === undefined || nextFirst <= pageCount;
-        if (more && reader !== readers[0] && runningReaders > MAX_READER_THREADS && !retired.has(reader)) {
+        if (more && reader !== readers[0] && runningReaders > MAX_READER_THREADS) {
           // An extra reader gives way to another PDF's; this PDF goes on with the readers it has left.
           retired.add(reader);
           readersGivenWay++;

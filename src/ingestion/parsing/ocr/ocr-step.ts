@@ -97,16 +97,11 @@ export async function recognizePagesWithoutText(
     if (!missing.length) return { pages, onlySmallPictures: true };
     const whole = missing.length === pages.length;
     const part = whole ? pdf : await selectPages(original, missing, path.join(dir, 'part.pdf'));
-    const recognizing = new Set(missing);
     const { pdf: recognizedPart, texts } = await ocr.recognizer.recognize({
       pdf: part,
       pages: missing.map((_, i) => i + 1),
       languages: ocr.languages,
-      textBeside: pages
-        .filter((p) => !recognizing.has(p.num))
-        .map((p) => p.text)
-        .join('\n')
-        .slice(0, TEXT_BESIDE_CHARS),
+      textBeside: textBeside(pages, new Set(missing)),
       onProgress: ocr.onProgress,
       signal: ocr.signal,
     });
@@ -123,6 +118,16 @@ export async function recognizePagesWithoutText(
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The text of the pages not being recognized, up to TEXT_BESIDE_CHARS (a long manual is not joined whole). */
+function textBeside(pages: PageText[], recognizing: Set<number>): string {
+  let text = '';
+  for (const page of pages) {
+    if (text.length >= TEXT_BESIDE_CHARS) break;
+    if (!recognizing.has(page.num)) text += `${page.text}\n`;
+  }
+  return text.slice(0, TEXT_BESIDE_CHARS);
 }
 
 /**

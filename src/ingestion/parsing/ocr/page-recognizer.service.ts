@@ -224,17 +224,23 @@ export class PageRecognizer implements OnApplicationBootstrap {
     try {
       const image = await drawPage(input, page, dpi, base, run);
       const first = documentModels.next();
-      let models = first.models;
-      let upright = await recognizeImage(image, models, base, run, readFile);
-      let result: PageResult = { textPdf: `${base}.pdf`, text: upright.text, turnedBy: 0, models: models.join('+') };
-      if (first.withoutChinese && readsPoorly(upright)) {
+      let reading = {
+        base,
+        models: first.models,
+        words: await recognizeImage(image, first.models, base, run, readFile),
+      };
+      if (first.withoutChinese && readsPoorly(reading.words)) {
         const again = await recognizeImage(image, documentModels.all, `${base}-all`, run, readFile);
-        if (readsBetter(again, upright)) {
-          models = documentModels.all;
-          upright = again;
-          result = { textPdf: `${base}-all.pdf`, text: again.text, turnedBy: 0, models: models.join('+') };
-        }
+        if (readsBetter(again, reading.words))
+          reading = { base: `${base}-all`, models: documentModels.all, words: again };
       }
+      const { models, words: upright } = reading;
+      let result: PageResult = {
+        textPdf: `${reading.base}.pdf`,
+        text: upright.text,
+        turnedBy: 0,
+        models: models.join('+'),
+      };
       if (mayBeTurned(upright)) {
         const turnBy = await detectOrientation(image, run);
         if (turnBy) {

@@ -48,13 +48,18 @@ export function recognitionModels(languages: string[], installed: string[]): Rec
 }
 
 /**
- * Whether a recognized page holds enough letters to judge by and no Chinese character among them. Other
- * scripts do not count (Greek letters in an English formula, kana read by jpn); punctuation belongs to no
- * script (a full-width comma is not Chinese).
+ * Whether a recognized page holds no Chinese character: undefined when it holds too few letters to judge
+ * by. Other scripts do not count (Greek letters in an English formula, kana read by jpn); punctuation
+ * belongs to no script (a full-width comma is not Chinese).
  */
+function chineseFree(text: string): boolean | undefined {
+  if ((text.match(/\p{L}/gu)?.length ?? 0) < MIN_LETTERS_TO_JUDGE) return undefined;
+  return !/\p{Script=Han}/u.test(text);
+}
+
+/** Whether a recognized page holds enough letters to judge by and no Chinese character among them. */
 export function holdsNoChinese(text: string): boolean {
-  const letters = text.match(/\p{L}/gu) ?? [];
-  return letters.length >= MIN_LETTERS_TO_JUDGE && !/\p{Script=Han}/u.test(text);
+  return chineseFree(text) === true;
 }
 
 /**
@@ -65,7 +70,8 @@ export function holdsNoChinese(text: string): boolean {
  * than not.
  */
 export class DocumentModels {
-  private chineseFree = false;
+  /** The last page with enough letters to judge by held no Chinese. */
+  private lastPageChineseFree = false;
 
   /** `textBeside`: the document's own text on pages that are not recognized, read as a first page. */
   constructor(
@@ -77,7 +83,7 @@ export class DocumentModels {
 
   /** Models to read the next page with, and whether the Chinese ones are left out (then a poor reading is read again with all). */
   next(): { models: string[]; withoutChinese: boolean } {
-    const withoutChinese = this.chineseFree && !!this.models.withoutChinese;
+    const withoutChinese = this.lastPageChineseFree && !!this.models.withoutChinese;
     return { models: withoutChinese ? this.models.withoutChinese! : this.models.all, withoutChinese };
   }
 
@@ -88,8 +94,6 @@ export class DocumentModels {
 
   /** Learns from a page's text; pages with too few letters to judge by change nothing. */
   read(text: string): void {
-    const letters = text.match(/\p{L}/gu)?.length ?? 0;
-    if (letters < MIN_LETTERS_TO_JUDGE) return;
-    this.chineseFree = holdsNoChinese(text);
+    this.lastPageChineseFree = chineseFree(text) ?? this.lastPageChineseFree;
   }
 }
