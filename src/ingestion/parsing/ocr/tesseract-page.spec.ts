@@ -14,7 +14,7 @@ const tsvRow = (level: number, width: number, height: number, conf: number, text
   [level, 1, 1, 1, 1, 1, 0, 0, width, height, conf, text].join('\t');
 
 describe('Tesseract page helpers', () => {
-  it("draws each page at its largest picture's higher resolution, within 150–400 dpi, from pdfimages -list", () => {
+  it("draws each page at its largest picture's higher resolution, within 150–225 dpi, from pdfimages -list", () => {
     const listing = [
       'page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio',
       '--------------------------------------------------------------------------------------------',
@@ -24,12 +24,14 @@ describe('Tesseract page helpers', () => {
       '   3     3 smask    1275  1650  gray    1   8  image  no         4  0    75    75  2K 0.1%',
       '   3     4 image     850  1100  gray    1   8  image  no         5  0   100   100  9K 0.1%',
       '   4     5 image    9000  9000  gray    1   8  image  no         6  0  1200  1200  9K 0.1%',
+      '   5     6 image    1700  2200  gray    1   8  image  no         7  0   200   200  9K 0.1%',
     ].join('\n');
     expect([...pageResolutions(listing)]).toEqual([
-      [1, 319],
+      [1, 225],
       [2, 150],
       [3, 150],
-      [4, 400],
+      [4, 225],
+      [5, 200],
     ]);
   });
 

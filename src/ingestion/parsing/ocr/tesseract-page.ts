@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 
 /**
  * One scanned page through poppler's pdftoppm and Tesseract, each a subprocess: the page drawn as a grey
- * image at its scan's own resolution, then recognized into a text-only PDF page (Tesseract's
+ * image at its scan's own resolution (at most MAX_DPI), then recognized into a text-only PDF page (Tesseract's
  * `textonly_pdf`, invisible text where the words are), a TSV of words with their confidences and the page's
  * plain text.
  */
@@ -10,14 +10,17 @@ import { spawn } from 'node:child_process';
 /** Scheduling priority of OCR processes: embedding, writes and the worker's event loop come first. */
 const OCR_NICENESS = '10';
 const STDERR_TAIL_CHARS = 2000;
-/** Resolution pages without a picture (or with one that says nothing of its resolution) are drawn at. */
-export const DEFAULT_DPI = 300;
 /**
- * Bounds of the drawing resolution: below 150 dpi Tesseract's letters get too small to read, above 400
- * the page costs more time without reading better.
+ * Highest resolution pages are drawn at, and the one pages without a picture (or with one that says nothing
+ * of its resolution) are drawn at. Tesseract's LSTM reads every text line scaled to its network's fixed
+ * height, so pixels beyond this only cost layout analysis and drawing: on 44 corpus pages scanned at 300 dpi,
+ * reading them at 225 read as many characters right as at 300 (English 98.4 % both, Chinese 81.7 against
+ * 81.0 %) for 13–16 % less CPU; at 200 dpi Chinese lost 1.2 points.
  */
+export const MAX_DPI = 225;
+/** Below 150 dpi Tesseract's letters get too small to read: lower scans are drawn larger. */
 export const MIN_DPI = 150;
-export const MAX_DPI = 400;
+export const DEFAULT_DPI = MAX_DPI;
 /**
  * Mean word confidence (0–100) below which a page reads poorly: it may be upside down or sideways (its
  * orientation is checked), or in a language other than the one it was read in (Chinese read with eng
@@ -114,8 +117,8 @@ export function runTool(tool: string, args: string[], options: ToolRun): Promise
 
 /**
  * The resolution to draw each page at: the highest resolution of the largest picture on it (a scan's own
- * pixels, neither blurred nor invented; the higher of two when they differ, so no line of pixels is lost),
- * within MIN_DPI–MAX_DPI; DEFAULT_DPI for a page without a picture. From `pdfimages -list`.
+ * pixels, none invented; the higher of two when they differ, so no line of pixels is lost), within
+ * MIN_DPI–MAX_DPI; DEFAULT_DPI for a page without a picture. From `pdfimages -list`.
  */
 export function pageResolutions(pdfimagesList: string): Map<number, number> {
   const largest = new Map<number, { pixels: number; dpi: number }>();
