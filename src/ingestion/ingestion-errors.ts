@@ -1,19 +1,21 @@
 import { DomainError } from '../common/errors/domain-error';
 
 /** Codes a failed document can carry; each message tells the user what is wrong and what to do. */
-export type IngestionErrorCode =
-  | 'NO_TEXT_LAYER'
-  | 'NO_TEXT'
-  | 'UNREADABLE_TEXT'
-  | 'ENCRYPTED_PDF'
-  | 'CORRUPT_FILE'
-  | 'EMPTY_DOCUMENT'
-  | 'UNSUPPORTED_ENCODING'
-  | 'FILE_MISSING'
-  | 'OLLAMA_MODEL_NOT_FOUND'
-  | 'EMBEDDING_DIMENSION_MISMATCH'
-  | 'OCR_FAILED'
-  | 'INGESTION_FAILED';
+export const INGESTION_ERROR_CODES = [
+  'NO_TEXT_LAYER',
+  'NO_TEXT',
+  'UNREADABLE_TEXT',
+  'ENCRYPTED_PDF',
+  'CORRUPT_FILE',
+  'EMPTY_DOCUMENT',
+  'UNSUPPORTED_ENCODING',
+  'FILE_MISSING',
+  'OLLAMA_MODEL_NOT_FOUND',
+  'EMBEDDING_DIMENSION_MISMATCH',
+  'OCR_FAILED',
+  'INGESTION_FAILED',
+] as const;
+export type IngestionErrorCode = (typeof INGESTION_ERROR_CODES)[number];
 
 /** A permanent problem with one document: it fails at once, without retries. */
 export class IngestionError extends DomainError {

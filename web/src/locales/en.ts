@@ -60,7 +60,7 @@ export default {
     submit: 'Sign in',
     emailInvalid: 'Enter an email address',
     features: [
-      'Drop in PDFs, Word and Markdown',
+      'Drop in PDFs (scans too), Office files, web pages and images',
       'Hybrid search that understands Chinese',
       'Answers with clickable sources',
     ],
@@ -136,10 +136,19 @@ export default {
       failed: 'Failed',
     },
     errors: {
-      NO_TEXT_LAYER: 'This PDF has no extractable text: its pages are pictures (a scan). Run OCR on it first.',
+      NO_TEXT_LAYER: 'No text could be read from this file: OCR found none (pictures without writing), or OCR is off for this knowledge base or not installed on the worker.',
       NO_TEXT: 'This PDF holds only drawings (vector graphics), no text: there is nothing to search.',
       UNREADABLE_TEXT:
-        "This PDF's fonts map their letters to no characters, so its text cannot be read. Run OCR on it (ocrmypdf --force-ocr).",
+        "This PDF's fonts map their letters to no characters, so its text cannot be read; with OCR on (the knowledge base's setting) it is read by OCR.",
+      OCR_FAILED: 'OCR could not read this file, or one of the OCR languages is not installed on the worker.',
+      ENCRYPTED_PDF: 'This PDF is password-protected. Remove the protection and upload it again.',
+      CORRUPT_FILE: 'The file is damaged or truncated and could not be read.',
+      EMPTY_DOCUMENT: 'The file holds no text to index.',
+      UNSUPPORTED_ENCODING: 'The text file is in a character encoding that could not be recognised: save it as UTF-8.',
+      FILE_MISSING: 'The stored original of this file is missing on the server: upload it again.',
+      OLLAMA_MODEL_NOT_FOUND: "The knowledge base's embedding model is not installed in Ollama (ollama pull it).",
+      EMBEDDING_DIMENSION_MISMATCH:
+        "The embedding model returned vectors of another size than the knowledge base's: use the model it was made with.",
       UNSTORABLE_TEXT: "The database refused part of this document's text. Please report the file.",
       CONSTRAINT_VIOLATION: 'Storing this document broke a database rule. Please report the file.',
       TOO_LARGE_TO_INDEX: 'A passage is too large for the search index: lower the chunk size and re-index.',
@@ -147,14 +156,6 @@ export default {
         'A passage is longer than the embedding model accepts: lower the chunk size and re-index.',
       INGESTION_FAILED:
         'An unexpected error stopped the processing (the worker log has the details). Re-index to try again.',
-      ENCRYPTED_PDF: 'This PDF is password-protected. Remove the protection and upload it again.',
-      CORRUPT_FILE: 'The file is damaged or truncated and could not be read.',
-      EMPTY_FILE: 'The file is empty.',
-      UNSUPPORTED_TYPE: 'This file type is not supported (PDF, Word .docx, Markdown and plain text are).',
-      NO_CHUNKS: 'No text was found in this file.',
-      OLLAMA_UNAVAILABLE: 'Ollama could not be reached while embedding.',
-      MODEL_NOT_FOUND: 'The embedding model is not installed in Ollama.',
-      EMBEDDING_FAILED: 'Ollama failed to embed this document.',
     } as Record<string, string>,
   },
   upload: {
