@@ -2,24 +2,34 @@
  * Worker-thread entry that reads the text of PDF pages with pdf-parse (pdf.js), a window of pages per
  * request from the main thread. Keeping pdf.js off the main thread leaves the worker process's event loop
  * free (pdf.js's in-thread "fake worker" runs on promise chains that starve it), and several threads read
- * one large PDF in parallel. See extractPdfPages for the other side.
+ * one large PDF in parallel. A thread lives for many documents, one at a time: starting one (an isolate that
+ * loads pdf.js) costs ~0.7 CPU-s. See PdfReaderPool and extractPdfPages for the other side.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PDFParse } from 'pdf-parse';
 
-export interface PdfPageReaderInput {
-  data: Uint8Array;
+/** Fixed for the thread's life. */
+export interface PdfPageReaderSetup {
   cMapUrl: string;
   standardFontDataUrl: string;
 }
 
 /**
- * Main thread → reader: read the text of pages first..last (1-based, inclusive), or count which of the
- * listed pages paint a picture (an image of at least IMAGE_MIN_PIXELS on a side), to tell scans from drawings.
+ * Main thread → reader, answered in order: `open` makes `data` the document the next requests read (the
+ * one before is let go), `close` lets it go without a reply; a read gets the text of pages first..last
+ * (1-based, inclusive), `imagesOn` counts which of the listed pages paint a picture (an image of at least
+ * IMAGE_MIN_PIXELS on a side), to tell scans from drawings.
  */
-export type PdfPageReaderRequest = { first: number; last: number } | { imagesOn: number[] };
+export type PdfPageReaderRequest =
+  | { type: 'open'; data: Uint8Array }
+  | { type: 'close' }
+  | { type: 'read'; first: number; last: number }
+  | { type: 'images'; pageNumbers: number[] };
 
-/** Reader → main thread. */
+/** The requests that are answered. */
+export type PdfPageReaderQuery = Extract<PdfPageReaderRequest, { type: 'read' | 'images' }>;
+
+/** Reader → main thread, one for each read or images request. */
 export type PdfPageReaderReply =
   | { type: 'pages'; total: number; pages: Array<{ num: number; text: string }> }
   | { type: 'images'; pagesWithImages: number }
@@ -70,33 +80,48 @@ async function countPicturePages(parser: PDFParse, pageNumbers: number[]): Promi
 
 if (parentPort) {
   const port = parentPort;
-  const input = workerData as PdfPageReaderInput;
-  const parser = new PDFParse({
-    data: input.data,
-    cMapUrl: input.cMapUrl,
-    cMapPacked: true,
-    standardFontDataUrl: input.standardFontDataUrl,
-    verbosity: 0,
-  });
+  const setup = workerData as PdfPageReaderSetup;
   const reply = (message: PdfPageReaderReply): void => port.postMessage(message);
   const replyError = (err: unknown): void => {
     const error = err instanceof Error ? err : new Error(String(err));
     reply({ type: 'error', name: error.name, message: error.message });
   };
-  port.on('message', (request: PdfPageReaderRequest) => {
-    if ('imagesOn' in request) {
-      countPicturePages(parser, request.imagesOn).then(
-        (pagesWithImages) => reply({ type: 'images', pagesWithImages }),
-        replyError,
-      );
+  let parser: PDFParse | undefined;
+  /** Requests run one after another, so a read never meets a document half let go. */
+  let queue = Promise.resolve();
+  const letGo = async (): Promise<void> => {
+    const previous = parser;
+    parser = undefined;
+    await previous?.destroy().catch(() => undefined);
+  };
+  const handle = async (request: PdfPageReaderRequest): Promise<void> => {
+    if (request.type === 'open' || request.type === 'close') {
+      await letGo();
+      if (request.type === 'open') {
+        parser = new PDFParse({
+          data: request.data,
+          cMapUrl: setup.cMapUrl,
+          cMapPacked: true,
+          standardFontDataUrl: setup.standardFontDataUrl,
+          verbosity: 0,
+        });
+      }
       return;
     }
-    parser
-      .getText({ first: request.first, last: request.last, pageJoiner: '', cellSeparator: ' ' })
-      .then(
-        (result) =>
-          reply({ type: 'pages', total: result.total, pages: result.pages.map((p) => ({ num: p.num, text: p.text })) }),
-        replyError,
-      );
+    if (!parser) return replyError(new Error('no document is open'));
+    if (request.type === 'images') {
+      reply({ type: 'images', pagesWithImages: await countPicturePages(parser, request.pageNumbers) });
+      return;
+    }
+    const result = await parser.getText({
+      first: request.first,
+      last: request.last,
+      pageJoiner: '',
+      cellSeparator: ' ',
+    });
+    reply({ type: 'pages', total: result.total, pages: result.pages.map((p) => ({ num: p.num, text: p.text })) });
+  };
+  port.on('message', (request: PdfPageReaderRequest) => {
+    queue = queue.then(() => handle(request)).catch(replyError);
   });
 }
