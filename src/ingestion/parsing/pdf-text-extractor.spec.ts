@@ -42,4 +42,11 @@ describe('extractPdfPages', () => {
     expect(readerThreads().givenWay).toBe(givenWayBefore + 1);
     expect(readerThreads().threads).toBeLessThanOrEqual(os.availableParallelism());
   }, 60_000);
+
+  it('fails a PDF whose pages are not read in time with CORRUPT_FILE naming them, and reads the next PDF', async () => {
+    const slow = extractPdfPages(corpus('refman.pdf'), undefined, 1);
+    await expect(slow).rejects.toMatchObject({ code: 'CORRUPT_FILE', message: expect.stringContaining('pages 1–8') });
+    const pages = await extractPdfPages(corpus('R-data.pdf'));
+    expect(pages[0].text).toContain('R Data Import/Export');
+  }, 60_000);
 });

@@ -23,7 +23,7 @@ const MAX_READER_THREADS = Math.max(1, Math.min(2, os.availableParallelism()));
  * A window of pages takes pdf.js well under a second; one that takes this long is a file pdf.js goes round in
  * circles on, and the document fails instead of holding a reader thread for ever.
  */
-const WINDOW_TIMEOUT_MS = 120_000;
+export const WINDOW_TIMEOUT_MS = 120_000;
 
 /** Extra reader threads that gave way to another PDF's, since the process started. */
 let readersGivenWay = 0;
@@ -48,6 +48,7 @@ export interface PdfReadProgress {
 export async function extractPdfPages(
   data: Uint8Array,
   onProgress?: (progress: PdfReadProgress) => Promise<void> | void,
+  windowTimeoutMs = WINDOW_TIMEOUT_MS,
 ): Promise<PageText[]> {
   assertNotTruncated(data);
   const pages: PageText[] = [];
@@ -65,7 +66,7 @@ export async function extractPdfPages(
         }
         const first = nextFirst;
         nextFirst += PAGES_PER_WINDOW;
-        const reply = await readWindow(reader, first, first + PAGES_PER_WINDOW - 1);
+        const reply = await readWindow(reader, first, first + PAGES_PER_WINDOW - 1, windowTimeoutMs);
         const firstReply = pageCount === undefined;
         pageCount = reply.total;
         pages.push(...reply.pages);
@@ -98,16 +99,22 @@ async function readWindow(
   reader: PdfReader,
   first: number,
   last: number,
+  timeoutMs: number,
 ): Promise<Extract<PdfPageReaderReply, { type: 'pages' }>> {
-  const reply = await request(reader, { type: 'read', first, last }, `pages ${first}–${last}`);
+  const reply = await request(reader, { type: 'read', first, last }, `pages ${first}–${last}`, timeoutMs);
   if (reply.type !== 'pages') throw new Error(`unexpected reply from the PDF reader: ${reply.type}`);
   return reply;
 }
 
-async function request(reader: PdfReader, query: PdfPageReaderQuery, what: string): Promise<PdfPageReaderReply> {
+async function request(
+  reader: PdfReader,
+  query: PdfPageReaderQuery,
+  what: string,
+  timeoutMs = WINDOW_TIMEOUT_MS,
+): Promise<PdfPageReaderReply> {
   let reply: PdfPageReaderReply;
   try {
-    reply = await reader.request(query, WINDOW_TIMEOUT_MS);
+    reply = await reader.request(query, timeoutMs);
   } catch (err) {
     if (err instanceof ReaderTimeoutError) {
       throw new IngestionError(
