@@ -17,7 +17,7 @@ export interface PdfPageReaderSetup {
 /**
  * Main thread → reader, answered in order: `open` makes `data` the document the next requests read (the
  * one before is let go), `close` lets it go without a reply; a read gets the text of pages first..last
- * (1-based, inclusive), `imagesOn` counts which of the listed pages paint a picture (an image of at least
+ * (1-based, inclusive), `images` counts which of the listed pages paint a picture (an image of at least
  * IMAGE_MIN_PIXELS on a side), to tell scans from drawings.
  */
 export type PdfPageReaderRequest =
@@ -98,6 +98,7 @@ if (parentPort) {
     if (request.type === 'open' || request.type === 'close') {
       await letGo();
       if (request.type === 'open') {
+        // pdf.js looks at the bytes only when a page is first asked for.
         parser = new PDFParse({
           data: request.data,
           cMapUrl: setup.cMapUrl,
@@ -122,6 +123,9 @@ if (parentPort) {
     reply({ type: 'pages', total: result.total, pages: result.pages.map((p) => ({ num: p.num, text: p.text })) });
   };
   port.on('message', (request: PdfPageReaderRequest) => {
-    queue = queue.then(() => handle(request)).catch(replyError);
+    // Only a read or images request is answered, so that replies and requests stay paired: a fault while
+    // opening shows in the next read's reply.
+    const answered = request.type === 'read' || request.type === 'images';
+    queue = queue.then(() => handle(request)).catch((err: unknown) => (answered ? replyError(err) : undefined));
   });
 }
