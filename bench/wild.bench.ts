@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORPUS_DIR } from '../test/support/corpus-dir';
 import { compileWorker, recreateBenchDatabase, runBenchmark, useBenchDatabase } from './support/bench-setup';
+import { STATUS_DETAILS } from '../src/ingestion/status-details';
 
 const DATABASE_NAME = useBenchDatabase('zhiku_bench_wild');
 const WILD_DIR = process.env.BENCH_WILD_DIR ?? '/tmp/zhiku-wild';
@@ -87,11 +88,12 @@ async function main(): Promise<void> {
         const t = timeline(d.id);
         if (d.status !== 'queued' && t.started === undefined) t.started = e.receivedAt;
         if (FINAL.has(d.status)) t.finished ??= e.receivedAt;
-        // Waiting for Ollama or retrying after an error; waiting one's turn for OCR is not a retry.
+        // Waiting for Ollama or retrying after an error; waiting one's turn for OCR or a PDF reader is not a retry.
         if (
           d.statusDetail &&
           /retry|trying again|waiting/i.test(d.statusDetail) &&
-          !/waiting for OCR/i.test(d.statusDetail)
+          d.statusDetail !== STATUS_DETAILS.waitingForOcr &&
+          d.statusDetail !== STATUS_DETAILS.waitingForReader
         )
           t.retryDetails.add(d.statusDetail);
       }

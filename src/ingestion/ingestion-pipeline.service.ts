@@ -21,6 +21,8 @@ import { parseDocument } from './parsing/document-parser';
 import { embeddingInput } from '../common/text/chunk-limits';
 import { OcrProgress, PageRecognizer } from './parsing/ocr/page-recognizer.service';
 import { splitIntoChunks, TextChunk } from './splitting/text-splitter';
+import { PdfReadProgress } from './parsing/pdf-text-extractor';
+import { STATUS_DETAILS } from './status-details';
 
 export interface IngestAttempt {
   documentId: string;
@@ -112,21 +114,24 @@ class Slots {
   }
 }
 
+/** Pages of a PDF read, over the parsing share of progress; or that it waits for a reader thread. */
+function reportPdfReading(progress: ProgressReporter, pdf: PdfReadProgress): Promise<void> {
+  if (pdf.state === 'waiting') {
+    return progress.report('parsing', 0, { statusDetail: STATUS_DETAILS.waitingForReader }, true);
+  }
+  return progress.report('parsing', (PARSE_END * pdf.pagesRead) / pdf.pageCount, { pageCount: pdf.pageCount });
+}
+
 /** "OCR page 3 of 40" (the page being read) in the document's status detail, over the parsing share of progress. */
 function reportOcr(progress: ProgressReporter, ocr: OcrProgress): Promise<void> {
   if (ocr.state === 'waiting') {
-    return progress.report(
-      'parsing',
-      0,
-      { statusDetail: 'Waiting for OCR (another document is being recognized)' },
-      true,
-    );
+    return progress.report('parsing', 0, { statusDetail: STATUS_DETAILS.waitingForOcr }, true);
   }
   const current = Math.min(ocr.pageCount, ocr.pagesDone + 1);
   return progress.report(
     'parsing',
     (PARSE_END * ocr.pagesDone) / ocr.pageCount,
-    { statusDetail: `OCR page ${current} of ${ocr.pageCount}` },
+    { statusDetail: STATUS_DETAILS.ocrPage(current, ocr.pageCount) },
     true,
   );
 }
@@ -141,6 +146,8 @@ class ProgressReporter {
   private lastWrite = 0;
   private lastStatus?: WorkingStatus;
   private lastProgress = -1;
+  /** The last write set a status detail: the next one clears it at once, however little progress moved. */
+  private showingDetail = false;
 
   constructor(
     private readonly lifecycle: DocumentLifecycle,
@@ -156,11 +163,13 @@ class ProgressReporter {
     const due =
       force ||
       status !== this.lastStatus ||
+      (this.showingDetail && !extra.statusDetail) ||
       (rounded !== this.lastProgress && now - this.lastWrite >= PROGRESS_WRITE_INTERVAL_MS);
     if (!due) return;
     this.lastWrite = now;
     this.lastStatus = status;
     this.lastProgress = rounded;
+    this.showingDetail = Boolean(extra.statusDetail);
     const stillWanted = await this.lifecycle.advance(this.documentId, this.run, {
       statusDetail: null,
       ...extra,
@@ -236,20 +245,15 @@ export class IngestionPipelineService implements OnModuleDestroy {
         `The stored original of "${doc.filename}" is missing from DATA_DIR; upload the file again.`,
       );
     });
-    const parsed = await parseDocument(
-      data,
-      doc.mimeType,
-      ({ pagesRead, pageCount }) => progress.report('parsing', (PARSE_END * pagesRead) / pageCount, { pageCount }),
-      {
-        ocr: {
-          mode: knowledgeBase.settings?.ocr ?? 'auto',
-          languages: knowledgeBase.settings?.ocrLanguages ?? this.ocr.defaultLanguages,
-          recognizer: this.ocr,
-          onProgress: (ocr) => reportOcr(progress, ocr),
-          signal: this.stopping.signal,
-        },
+    const parsed = await parseDocument(data, doc.mimeType, (pdf) => reportPdfReading(progress, pdf), {
+      ocr: {
+        mode: knowledgeBase.settings?.ocr ?? 'auto',
+        languages: knowledgeBase.settings?.ocrLanguages ?? this.ocr.defaultLanguages,
+        recognizer: this.ocr,
+        onProgress: (ocr) => reportOcr(progress, ocr),
+        signal: this.stopping.signal,
       },
-    ).catch((err: unknown) => {
+    }).catch((err: unknown) => {
       this.checkStopping(); // OCR stopped by our own shutdown is not the document's failure
       throw err;
     });
@@ -337,7 +341,7 @@ export class IngestionPipelineService implements OnModuleDestroy {
     pageCount: number | null,
     chunkCount: number,
   ): Promise<void> {
-    await progress.report('embedding', 99, { pageCount, chunkCount, statusDetail: 'Building the search index' }, true);
+    await progress.report('embedding', 99, { pageCount, chunkCount, statusDetail: STATUS_DETAILS.buildingIndex }, true);
     const started = Date.now();
     const outcome = await this.chunks.ensureVectorIndex(
       knowledgeBase.id,
@@ -439,21 +443,13 @@ export class IngestionPipelineService implements OnModuleDestroy {
           : `attempt ${attemptNumber} of ${attempt.attempts}, trying again shortly`;
       const ollama = failure.code.startsWith('OLLAMA_');
       if (!ollama) this.logger.warn({ err }, `ingesting document ${doc.id} met a temporary problem (${failure.code})`);
-      await this.noteWaiting(
-        doc.id,
-        attempt.run,
-        `${ollama ? 'Waiting for Ollama' : 'Waiting to retry'} (${next}): ${failure.message}`,
-      );
+      await this.noteWaiting(doc.id, attempt.run, STATUS_DETAILS.waiting(ollama, next, failure.message));
       throw err;
     }
     const unknownAttempts = Math.min(UNKNOWN_FAILURE_ATTEMPTS, attempt.attempts);
     if (failure.kind === 'unknown' && attemptNumber < unknownAttempts) {
       this.logger.warn({ err }, `ingesting document ${doc.id} failed (attempt ${attemptNumber} of ${unknownAttempts})`);
-      await this.noteWaiting(
-        doc.id,
-        attempt.run,
-        `Retrying after an unexpected error (attempt ${attemptNumber} of ${unknownAttempts}); the worker log has the details.`,
-      );
+      await this.noteWaiting(doc.id, attempt.run, STATUS_DETAILS.retryingUnknown(attemptNumber, unknownAttempts));
       throw err;
     }
     if (!(err instanceof DomainError))

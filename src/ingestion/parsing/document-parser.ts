@@ -88,7 +88,7 @@ async function parsePdf(
   onPdfProgress: ((progress: PdfReadProgress) => Promise<void> | void) | undefined,
   options: ParseOptions,
 ): Promise<ParsedDocument> {
-  const extracted = await extractPdfPages(data, onPdfProgress);
+  const extracted = await extractPdfPages(data, { onProgress: onPdfProgress });
   const ocr = await recognizePagesWithoutText(data, extracted, options.ocr);
   await assertPdfHasText(data, ocr);
   return { blocks: cleanPdfPages(ocr.pages), pageCount: ocr.pages.length, searchablePdf: ocr.searchablePdf };

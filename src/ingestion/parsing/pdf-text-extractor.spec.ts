@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CORPUS_DIR } from '../../../test/support/corpus-dir';
-import { extractPdfPages, MAX_BYTES_FOR_EXTRA_READERS, readerThreadsFor, readerThreads } from './pdf-text-extractor';
+import { PdfReader, PdfReaderPool, pdfReaderPool } from './pdf-reader-pool';
+import {
+  extractPdfPages,
+  MAX_BYTES_FOR_EXTRA_READERS,
+  PdfReadProgress,
+  readerThreadsFor,
+  readerThreads,
+} from './pdf-text-extractor';
 
 describe('readerThreadsFor', () => {
   it('reads a long PDF with two threads and a short one with one', () => {
@@ -25,11 +32,13 @@ describe('extractPdfPages', () => {
     const givenWayBefore = readerThreads().givenWay;
     let windows = 0;
     let others: Promise<unknown> | undefined;
-    const long = extractPdfPages(corpus('R-intro.pdf'), () => {
-      // After its first window the long PDF has its extra reader; then two more PDFs start beside it.
-      if (++windows === 2) {
-        others = Promise.all([extractPdfPages(corpus('R-data.pdf')), extractPdfPages(corpus('R-data.pdf'))]);
-      }
+    const long = extractPdfPages(corpus('R-intro.pdf'), {
+      onProgress: () => {
+        // After its first window the long PDF has its extra reader; then two more PDFs start beside it.
+        if (++windows === 2) {
+          others = Promise.all([extractPdfPages(corpus('R-data.pdf')), extractPdfPages(corpus('R-data.pdf'))]);
+        }
+      },
     });
     const [longPages, [short1, short2]] = (await Promise.all([long, long.then(() => others!)])) as [
       Awaited<typeof long>,
@@ -44,9 +53,35 @@ describe('extractPdfPages', () => {
   }, 60_000);
 
   it('fails a PDF whose pages are not read in time with CORRUPT_FILE naming them, and reads the next PDF', async () => {
-    const slow = extractPdfPages(corpus('refman.pdf'), undefined, 1);
+    const slow = extractPdfPages(corpus('refman.pdf'), { windowTimeoutMs: 1 });
     await expect(slow).rejects.toMatchObject({ code: 'CORRUPT_FILE', message: expect.stringContaining('pages 1–8') });
     const pages = await extractPdfPages(corpus('R-data.pdf'));
     expect(pages[0].text).toContain('R Data Import/Export');
+  }, 60_000);
+
+  it('says a PDF waits for a reader while every reader thread is lent, then reads it when one is free', async () => {
+    const busy: PdfReader[] = [];
+    for (let reader = pdfReaderPool.tryAcquire(corpus('R-data.pdf')); reader;) {
+      busy.push(reader);
+      reader = pdfReaderPool.tryAcquire(corpus('R-data.pdf'));
+    }
+    const heard: PdfReadProgress[] = [];
+    const reading = extractPdfPages(corpus('R-data.pdf'), { onProgress: (progress) => void heard.push(progress) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toEqual([{ state: 'waiting' }]);
+    busy.forEach((reader) => pdfReaderPool.release(reader));
+    const pages = await reading;
+    expect(pages[0].text).toContain('R Data Import/Export');
+    expect(heard.at(-1)).toEqual({ state: 'reading', pagesRead: pages.length, pageCount: pages.length });
+  }, 60_000);
+
+  it('reads a PDF that runs a reader out of memory again with a reader without the limit, then stops that one', async () => {
+    // 8 MB of old generation is too little for pdf.js to read any page.
+    const tight = new PdfReaderPool(1, 30_000, 8);
+    const pages = await extractPdfPages(corpus('R-data.pdf'), { pool: tight });
+    expect(pages).toEqual(await extractPdfPages(corpus('R-data.pdf')));
+    expect(tight.stats().started).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(tight.stats().threads).toBe(0);
   }, 60_000);
 });

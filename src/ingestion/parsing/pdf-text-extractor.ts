@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { IngestionError } from '../ingestion-errors';
 import type { PdfPageReaderQuery, PdfPageReaderReply } from './pdf-page-reader.worker';
-import { PdfReader, pdfReaderPool, ReaderTimeoutError } from './pdf-reader-pool';
+import { isReaderOutOfMemory, PdfReader, PdfReaderPool, pdfReaderPool, ReaderTimeoutError } from './pdf-reader-pool';
 import { PageText } from './pdf-text-cleanup';
 
 /** Pages per request to a reader thread: small enough to share a PDF's pages evenly and report progress. */
@@ -33,24 +33,42 @@ export function readerThreads(): { threads: number; started: number; idle: numbe
   return { ...pdfReaderPool.stats(), givenWay: readersGivenWay };
 }
 
-export interface PdfReadProgress {
-  pagesRead: number;
-  pageCount: number;
+/**
+ * `waiting`: every reader thread is busy with other documents (it comes before the first pages);
+ * `reading`: pages read so far.
+ */
+export type PdfReadProgress = { state: 'waiting' } | { state: 'reading'; pagesRead: number; pageCount: number };
+
+export interface PdfReadOptions {
+  /** Called when the PDF waits for a reader and as pages are read; may return a promise, may throw to stop. */
+  onProgress?: (progress: PdfReadProgress) => Promise<void> | void;
+  windowTimeoutMs?: number;
+  /** The shared pool unless a test brings its own. */
+  pool?: PdfReaderPool;
 }
 
 /**
  * Reads the text of every page of a PDF with pdf-parse in the shared reader threads (PdfReaderPool),
  * handing out windows of pages to up to MAX_READER_THREADS of them. An extra thread gives way, once its
  * window is read, when another PDF is waiting for one, so that documents ingested side by side are read
- * side by side. Maps pdf.js failures to coded errors: ENCRYPTED_PDF, CORRUPT_FILE. `onProgress` may return
- * a promise (e.g. a database write) and may throw to stop early.
+ * side by side. A PDF that runs a reader out of memory (its heap is limited) is read again, by one reader
+ * without the limit. Maps pdf.js failures to coded errors: ENCRYPTED_PDF, CORRUPT_FILE.
  */
-export async function extractPdfPages(
-  data: Uint8Array,
-  onProgress?: (progress: PdfReadProgress) => Promise<void> | void,
-  windowTimeoutMs = WINDOW_TIMEOUT_MS,
-): Promise<PageText[]> {
+export async function extractPdfPages(data: Uint8Array, options: PdfReadOptions = {}): Promise<PageText[]> {
   assertNotTruncated(data);
+  try {
+    return await readPages(data, options, false);
+  } catch (err) {
+    if (!isReaderOutOfMemory(err)) throw err;
+    return readPages(data, options, true);
+  }
+}
+
+async function readPages(
+  data: Uint8Array,
+  { onProgress, windowTimeoutMs = WINDOW_TIMEOUT_MS, pool = pdfReaderPool }: PdfReadOptions,
+  roomy: boolean,
+): Promise<PageText[]> {
   const pages: PageText[] = [];
   const extras: Array<Promise<void>> = [];
   let pageCount: number | undefined;
@@ -60,7 +78,7 @@ export async function extractPdfPages(
     let keep = false;
     try {
       while (!failure && (pageCount === undefined || nextFirst <= pageCount)) {
-        if (extra && pdfReaderPool.hasWaiting()) {
+        if (extra && pool.hasWaiting()) {
           readersGivenWay++;
           break;
         }
@@ -70,25 +88,30 @@ export async function extractPdfPages(
         const firstReply = pageCount === undefined;
         pageCount = reply.total;
         pages.push(...reply.pages);
-        await onProgress?.({ pagesRead: pages.length, pageCount: reply.total });
-        if (firstReply) startExtras(readerThreadsFor(reply.total, data.byteLength) - 1);
+        await onProgress?.({ state: 'reading', pagesRead: pages.length, pageCount: reply.total });
+        if (firstReply && !roomy) startExtras(readerThreadsFor(reply.total, data.byteLength) - 1);
       }
       // A reader goes on to other documents only after reading this one without a fault.
       keep = !failure;
     } catch (error) {
       failure ??= { error };
     } finally {
-      pdfReaderPool.release(reader, keep);
+      pool.release(reader, keep);
     }
   };
   const startExtras = (wanted: number): void => {
     for (let i = 0; i < wanted; i++) {
-      const reader = pdfReaderPool.tryAcquire(data);
+      const reader = pool.tryAcquire(data);
       if (!reader) return;
       extras.push(readWith(reader, true));
     }
   };
-  await readWith(await pdfReaderPool.acquire(data), false);
+  let reader = roomy ? undefined : pool.tryAcquire(data);
+  if (!reader) {
+    await onProgress?.({ state: 'waiting' });
+    reader = roomy ? await pool.acquireRoomy(data) : await pool.acquire(data);
+  }
+  await readWith(reader, false);
   await Promise.all(extras);
   if (failure) throw failure.error;
   return pages.sort((a, b) => a.num - b.num);

@@ -107,7 +107,15 @@ export default {
     chat: 'Chat',
   },
   doc: {
-    ocrPage: 'OCR page {page} of {of}',
+    detail: {
+      ocrPage: 'OCR page {page} of {of}',
+      waitingForOcr: 'Waiting for OCR (another document is being recognized)',
+      waitingForReader: 'Waiting for a PDF reader (other documents are being read)',
+      waitingForOllama: 'Waiting for Ollama: it will be tried again (hover for details)',
+      waitingToRetry: 'A temporary problem: it will be tried again (hover for details)',
+      buildingIndex: 'Building the search index',
+      retryingUnknown: 'An unexpected error: it will be tried again (the worker log has the details)',
+    },
     upload: 'Upload',
     name: 'File',
     size: 'Size',
@@ -136,7 +144,8 @@ export default {
       failed: 'Failed',
     },
     errors: {
-      NO_TEXT_LAYER: 'No text could be read from this file: OCR found none (pictures without writing), or OCR is off for this knowledge base or not installed on the worker.',
+      NO_TEXT_LAYER:
+        'No text could be read from this file: OCR found none (pictures without writing), or OCR is off for this knowledge base or not installed on the worker.',
       NO_TEXT: 'This PDF holds only drawings (vector graphics), no text: there is nothing to search.',
       UNREADABLE_TEXT:
         "This PDF's fonts map their letters to no characters, so its text cannot be read; with OCR on (the knowledge base's setting) it is read by OCR.",

@@ -104,7 +104,15 @@ const zhCN: typeof en = {
     chat: '对话',
   },
   doc: {
-    ocrPage: 'OCR 识别第 {page} / {of} 页',
+    detail: {
+      ocrPage: 'OCR 识别第 {page} / {of} 页',
+      waitingForOcr: '等待 OCR（正在识别另一个文档）',
+      waitingForReader: '等待 PDF 读取（正在读取其他文档）',
+      waitingForOllama: '等待 Ollama，稍后自动重试（悬停查看详情）',
+      waitingToRetry: '遇到暂时性问题，稍后自动重试（悬停查看详情）',
+      buildingIndex: '正在建立检索索引',
+      retryingUnknown: '发生意外错误，稍后自动重试（详情见 worker 日志）',
+    },
     upload: '上传文档',
     name: '文件名',
     size: '大小',
@@ -133,7 +141,8 @@ const zhCN: typeof en = {
       failed: '失败',
     },
     errors: {
-      NO_TEXT_LAYER: '未能从该文件读出文字：OCR 没有识别出文字（图片里没有字），或本知识库关闭了 OCR、worker 未安装 OCR。',
+      NO_TEXT_LAYER:
+        '未能从该文件读出文字：OCR 没有识别出文字（图片里没有字），或本知识库关闭了 OCR、worker 未安装 OCR。',
       NO_TEXT: '该 PDF 只有图形（矢量图），没有文字，没有可检索的内容。',
       UNREADABLE_TEXT: '该 PDF 的字体没有字符映射，文字无法直接读取；开启 OCR（知识库设置）后会用 OCR 识别。',
       OCR_FAILED: 'OCR 未能识别该文件，或 worker 上没有安装所选的 OCR 语言。',

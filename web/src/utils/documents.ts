@@ -1,4 +1,4 @@
-import type { DocumentItem, DocumentStatus } from '@/api/types';
+import type { DocumentItem, DocumentStatus } from '../api/types';
 
 export const FINAL: DocumentStatus[] = ['ready', 'failed'];
 export const isFinal = (s: DocumentStatus) => FINAL.includes(s);
@@ -29,10 +29,34 @@ export const ACCEPT_ATTR =
   ACCEPTED_EXTENSIONS.join(',') +
   ',application/pdf,text/plain,text/markdown,text/html,text/csv,text/tab-separated-values,application/epub+zip,image/png,image/jpeg,image/tiff,image/webp';
 
-/** "OCR page 3 of 40" in a document's status detail (written by the worker while it recognizes scans). */
-export function ocrProgress(detail: string | null | undefined): { page: number; of: number } | null {
-  const match = /^OCR page (\d+) of (\d+)$/.exec(detail ?? '');
-  return match ? { page: Number(match[1]), of: Number(match[2]) } : null;
+/**
+ * The status details the worker writes, in English (src/ingestion/status-details.ts), as keys
+ * of the UI's own words under `doc.detail`: the Chinese UI says them in Chinese. A detail not listed is
+ * shown as the server wrote it.
+ */
+const STATUS_DETAILS: Array<{
+  pattern: RegExp;
+  key: string;
+  values?: (match: RegExpExecArray) => Record<string, number>;
+}> = [
+  { pattern: /^OCR page (\d+) of (\d+)$/, key: 'ocrPage', values: (m) => ({ page: Number(m[1]), of: Number(m[2]) }) },
+  { pattern: /^Waiting for OCR\b/, key: 'waitingForOcr' },
+  { pattern: /^Waiting for a PDF reader\b/, key: 'waitingForReader' },
+  { pattern: /^Waiting for Ollama\b/, key: 'waitingForOllama' },
+  { pattern: /^Waiting to retry\b/, key: 'waitingToRetry' },
+  { pattern: /^Building the search index$/, key: 'buildingIndex' },
+  { pattern: /^Retrying after an unexpected error\b/, key: 'retryingUnknown' },
+];
+
+/** A document's status detail as a message key (under `doc.detail`) and its values; null when unknown. */
+export function statusDetailWords(
+  detail: string | null | undefined,
+): { key: string; values: Record<string, number> } | null {
+  for (const { pattern, key, values } of STATUS_DETAILS) {
+    const match = pattern.exec(detail ?? '');
+    if (match) return { key: `doc.detail.${key}`, values: values?.(match) ?? {} };
+  }
+  return null;
 }
 
 export function hasAcceptedExtension(name: string): boolean {
