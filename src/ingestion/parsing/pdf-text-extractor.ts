@@ -162,10 +162,19 @@ export function readerThreadsFor(pageCount: number, byteLength: number): number 
 
 /**
  * How many of the given pages (1-based) paint a picture: pages of a scan do, a PDF of vector drawings
- * does not. Meant for the few PDFs without text.
+ * does not. Meant for the few PDFs without text; like extractPdfPages, asked again of a reader without the
+ * heap limit when the first runs out of memory.
  */
 export async function countPagesWithImages(data: Uint8Array, pageNumbers: number[]): Promise<number> {
-  const reader = await pdfReaderPool.acquire(data);
+  try {
+    return await countPicturePages(await pdfReaderPool.acquire(data), pageNumbers);
+  } catch (err) {
+    if (!isReaderOutOfMemory(err)) throw err;
+    return countPicturePages(await pdfReaderPool.acquireRoomy(data), pageNumbers);
+  }
+}
+
+async function countPicturePages(reader: PdfReader, pageNumbers: number[]): Promise<number> {
   let keep = false;
   try {
     const reply = await request(reader, { type: 'images', pageNumbers }, 'pages for pictures');
