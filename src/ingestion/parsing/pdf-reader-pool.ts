@@ -58,6 +58,8 @@ export interface PdfReader {
 
 interface PooledReader extends PdfReader {
   worker: Worker;
+  /** Started without the old-generation limit, for one document: stopped when given back. */
+  roomy: boolean;
   documents: number;
   /** A request is unanswered, or the thread broke: it cannot be lent again. */
   spoiled: boolean;
@@ -71,7 +73,8 @@ interface PooledReader extends PdfReader {
  */
 export class PdfReaderPool {
   private readonly idle: PooledReader[] = [];
-  private readonly waiting: Array<(reader: PooledReader) => void> = [];
+  /** Documents waiting for a reader; a roomy one is started without the old-generation limit. */
+  private readonly waiting: Array<{ roomy: boolean; resolve: (reader: PooledReader) => void }> = [];
   private threads = 0;
   private started = 0;
 
@@ -92,11 +95,10 @@ export class PdfReaderPool {
    * it takes a pooled reader's place (waiting for one like acquire) and is stopped when given back.
    */
   async acquireRoomy(data: Uint8Array): Promise<PdfReader> {
-    const place = this.idle.pop() ?? (this.threads < this.size ? undefined : await this.nextReleased());
+    const place = this.idle.pop() ?? (this.threads < this.size ? undefined : await this.nextReleased(true));
+    if (place?.roomy) return this.lend(place, data);
     if (place) this.stop(place);
-    const reader = this.start(false);
-    reader.documents = DOCUMENTS_PER_READER;
-    return this.lend(reader, data);
+    return this.lend(this.start(false), data);
   }
 
   /** A reader with `data` open when one is free or may be started now; undefined otherwise. */
@@ -119,7 +121,7 @@ export class PdfReaderPool {
     if (!keep || reader.spoiled || reader.documents >= DOCUMENTS_PER_READER) return this.stop(reader);
     reader.worker.postMessage({ type: 'close' } satisfies PdfPageReaderRequest);
     const next = this.waiting.shift();
-    if (next) return next(reader);
+    if (next) return next.resolve(reader);
     reader.idleTimer = setTimeout(() => this.stop(reader), this.idleMs);
     reader.idleTimer.unref();
     // An idle thread does not keep the process alive (a stopping worker, a finished test run).
@@ -144,8 +146,8 @@ export class PdfReaderPool {
     return reader;
   }
 
-  private nextReleased(): Promise<PooledReader> {
-    return new Promise((resolve) => this.waiting.push(resolve));
+  private nextReleased(roomy = false): Promise<PooledReader> {
+    return new Promise((resolve) => this.waiting.push({ roomy, resolve }));
   }
 
   private stop(reader: PooledReader): void {
@@ -166,7 +168,9 @@ export class PdfReaderPool {
     this.started++;
     const reader: PooledReader = {
       worker,
-      documents: 0,
+      roomy: !limited,
+      // A roomy reader serves one document.
+      documents: limited ? 0 : DOCUMENTS_PER_READER,
       spoiled: false,
       request: (query, timeoutMs) =>
         new Promise<PdfPageReaderReply>((resolve, reject) => {
@@ -205,7 +209,7 @@ export class PdfReaderPool {
       reader.spoiled = true;
       this.forget(reader);
       const next = this.threads < this.size ? this.waiting.shift() : undefined;
-      if (next) next(this.start());
+      if (next) next.resolve(this.start(!next.roomy));
     });
     // A break during a request rejects that request (its own listener); between requests it only ends the thread.
     worker.on('error', () => undefined);

@@ -78,9 +78,12 @@ describe('extractPdfPages', () => {
   it('reads a PDF that runs a reader out of memory again with a reader without the limit, then stops that one', async () => {
     // 8 MB of old generation is too little for pdf.js to read any page.
     const tight = new PdfReaderPool(1, 30_000, 8);
-    const pages = await extractPdfPages(corpus('R-data.pdf'), { pool: tight });
-    expect(pages).toEqual(await extractPdfPages(corpus('R-data.pdf')));
+    const expected = await extractPdfPages(corpus('R-data.pdf'));
+    expect(await extractPdfPages(corpus('R-data.pdf'), { pool: tight })).toEqual(expected);
     expect(tight.stats().started).toBe(2);
+    // Two at once with one thread's place: each runs out, each waits its turn for a roomy reader.
+    const both = await Promise.all([1, 2].map(() => extractPdfPages(corpus('R-data.pdf'), { pool: tight })));
+    expect(both).toEqual([expected, expected]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(tight.stats().threads).toBe(0);
   }, 60_000);
