@@ -101,6 +101,14 @@ export class PdfReaderPool {
     return this.lend(this.start(false), data);
   }
 
+  /** A roomy reader with `data` open when a thread's place is free now (an idle reader's too); undefined otherwise. */
+  tryAcquireRoomy(data: Uint8Array): PdfReader | undefined {
+    const place = this.idle.pop();
+    if (!place && this.threads >= this.size) return undefined;
+    if (place) this.stop(place);
+    return this.lend(this.start(false), data);
+  }
+
   /** A reader with `data` open when one is free or may be started now; undefined otherwise. */
   tryAcquire(data: Uint8Array): PdfReader | undefined {
     const reader = this.idle.pop() ?? (this.threads < this.size ? this.start() : undefined);

@@ -87,4 +87,12 @@ describe('extractPdfPages', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(tight.stats().threads).toBe(0);
   }, 60_000);
+
+  it('reads a large PDF with readers without the heap limit from the start', async () => {
+    const tight = new PdfReaderPool(1, 30_000, 8);
+    const pages = await extractPdfPages(corpus('R-data.pdf'), { pool: tight, maxBytesForLimitedReaders: 1 });
+    expect(pages[0].text).toContain('R Data Import/Export');
+    // One roomy thread, and no reader that ran out of memory first.
+    expect(tight.stats().started).toBe(1);
+  }, 60_000);
 });
