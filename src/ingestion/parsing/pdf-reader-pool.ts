@@ -95,18 +95,17 @@ export class PdfReaderPool {
    * it takes a pooled reader's place (waiting for one like acquire) and is stopped when given back.
    */
   async acquireRoomy(data: Uint8Array): Promise<PdfReader> {
-    const place = this.idle.pop() ?? (this.threads < this.size ? undefined : await this.nextReleased(true));
-    if (place?.roomy) return this.lend(place, data);
-    if (place) this.stop(place);
-    return this.lend(this.start(false), data);
+    const now = this.tryAcquireRoomy(data);
+    if (now) return now;
+    const place = await this.nextReleased(true);
+    return place.roomy ? this.lend(place, data) : this.roomyInPlaceOf(place, data);
   }
 
   /** A roomy reader with `data` open when a thread's place is free now (an idle reader's too); undefined otherwise. */
   tryAcquireRoomy(data: Uint8Array): PdfReader | undefined {
     const place = this.idle.pop();
     if (!place && this.threads >= this.size) return undefined;
-    if (place) this.stop(place);
-    return this.lend(this.start(false), data);
+    return this.roomyInPlaceOf(place, data);
   }
 
   /** A reader with `data` open when one is free or may be started now; undefined otherwise. */
@@ -152,6 +151,12 @@ export class PdfReaderPool {
     copy.set(data);
     reader.worker.postMessage({ type: 'open', data: copy } satisfies PdfPageReaderRequest, [copy.buffer]);
     return reader;
+  }
+
+  /** Stops `place` (a pooled reader given back or idle) and starts a roomy reader with `data` open instead. */
+  private roomyInPlaceOf(place: PooledReader | undefined, data: Uint8Array): PdfReader {
+    if (place) this.stop(place);
+    return this.lend(this.start(false), data);
   }
 
   private nextReleased(roomy = false): Promise<PooledReader> {

@@ -65,13 +65,26 @@ export interface PdfReadOptions {
  */
 export async function extractPdfPages(data: Uint8Array, options: PdfReadOptions = {}): Promise<PageText[]> {
   assertNotTruncated(data);
-  const large = data.byteLength > (options.maxBytesForLimitedReaders ?? MAX_BYTES_FOR_LIMITED_READERS);
+  return withReaderRoom(data, options.maxBytesForLimitedReaders ?? MAX_BYTES_FOR_LIMITED_READERS, (roomy) =>
+    readPages(data, options, roomy),
+  );
+}
+
+/**
+ * Runs `read` with limited readers, or with roomy ones for a file over `maxBytesForLimited`; when a limited
+ * reader runs out of memory, runs it again with roomy ones.
+ */
+async function withReaderRoom<T>(
+  data: Uint8Array,
+  maxBytesForLimited: number,
+  read: (roomy: boolean) => Promise<T>,
+): Promise<T> {
+  const large = data.byteLength > maxBytesForLimited;
   try {
-    return await readPages(data, options, large);
+    return await read(large);
   } catch (err) {
-    if (large) throw err;
-    if (!isReaderOutOfMemory(err)) throw err;
-    return readPages(data, options, true);
+    if (large || !isReaderOutOfMemory(err)) throw err;
+    return read(true);
   }
 }
 
@@ -173,16 +186,12 @@ export function readerThreadsFor(pageCount: number, byteLength: number): number 
 
 /**
  * How many of the given pages (1-based) paint a picture: pages of a scan do, a PDF of vector drawings
- * does not. Meant for the few PDFs without text; like extractPdfPages, asked again of a reader without the
- * heap limit when the first runs out of memory.
+ * does not. Meant for the few PDFs without text; readers chosen as for extractPdfPages (withReaderRoom).
  */
 export async function countPagesWithImages(data: Uint8Array, pageNumbers: number[]): Promise<number> {
-  try {
-    return await countPicturePages(await pdfReaderPool.acquire(data), pageNumbers);
-  } catch (err) {
-    if (!isReaderOutOfMemory(err)) throw err;
-    return countPicturePages(await pdfReaderPool.acquireRoomy(data), pageNumbers);
-  }
+  return withReaderRoom(data, MAX_BYTES_FOR_LIMITED_READERS, async (roomy) =>
+    countPicturePages(roomy ? await pdfReaderPool.acquireRoomy(data) : await pdfReaderPool.acquire(data), pageNumbers),
+  );
 }
 
 async function countPicturePages(reader: PdfReader, pageNumbers: number[]): Promise<number> {
